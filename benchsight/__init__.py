@@ -1,0 +1,3 @@
+"""BenchSight: a hockey-analytics warehouse for recreational leagues."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,60 @@
+"""Settings read once from the environment into one typed object.
+
+Every command and the API get their configuration from `get_settings()`; nothing else in the
+project reads environment variables, so this file is the one list of knobs (the README repeats it).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    """An external Postgres (Supabase or any 15+). Unset: the embedded server under `state_dir`."""
+    state_dir: Path
+    """Embedded server record, data (when not root), sample league, run artifacts."""
+    db_name: str
+    """Database created inside the embedded server."""
+    db_schema: str
+    """Schema that published marts are built into."""
+    threads: int
+    """dbt threads."""
+    api_host: str
+    api_port: int
+    environment: str
+
+    @property
+    def embedded(self) -> bool:
+        return not self.database_url
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"benchsight: {name}={raw!r} is not a whole number") from None
+
+
+@cache
+def get_settings() -> Settings:
+    env = os.environ
+    return Settings(
+        database_url=env.get("DATABASE_URL") or None,
+        state_dir=Path(env.get("BENCHSIGHT_HOME") or REPO_ROOT / ".benchsight").resolve(),
+        db_name=env.get("BENCHSIGHT_DB_NAME") or "benchsight",
+        db_schema=env.get("BENCHSIGHT_DB_SCHEMA") or "public",
+        threads=_int("BENCHSIGHT_THREADS", 2),
+        api_host=env.get("BENCHSIGHT_API_HOST") or "127.0.0.1",
+        api_port=_int("BENCHSIGHT_API_PORT", 8000),
+        environment=env.get("BENCHSIGHT_ENV") or "local",
+    )

@@ -1,0 +1,82 @@
+"""A real PostgreSQL for the whole test session, and a fresh migrated database per test module.
+
+The server is the embedded one (state under .benchsight/test, apart from the development
+server), or the server of TEST_DATABASE_URL (a URL whose user may create databases). Migrations
+run once into a template database; each module gets a clone of it, which takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from itertools import count
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from benchsight.config import REPO_ROOT
+from benchsight.db import migrate
+from benchsight.embedded import EmbeddedServer
+
+FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
+SESSION_TAG = f"bs_test_{os.getpid()}"
+_module_numbers = count(1)
+
+
+def _url_for(admin_url: str, dbname: str) -> str:
+    return psycopg.conninfo.make_conninfo(admin_url, dbname=dbname)
+
+
+def _drop_leftovers(admin_url: str) -> None:
+    """Drop databases of earlier test sessions whose process is gone (killed runs)."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        names = [r[0] for r in conn.execute("select datname from pg_database where datname like 'bs_test_%'")]
+        for name in names:
+            pid = int(name.split("_")[2])
+            if pid != os.getpid() and not Path(f"/proc/{pid}").exists():
+                conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    if not FIXTURES.is_dir():
+        pytest.fail(f"the shared fixtures are missing: expected {FIXTURES}")
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """URL of the server's maintenance database."""
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        return external
+    record = EmbeddedServer(REPO_ROOT / ".benchsight" / "test").start()
+    return record.url("postgres")
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_admin_url: str) -> Iterator[str]:
+    _drop_leftovers(pg_admin_url)
+    name = f"{SESSION_TAG}_template"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    migrate(_url_for(pg_admin_url, name))
+    yield name
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="module")
+def db_url(pg_admin_url: str, template_db: str) -> Iterator[str]:
+    """A fresh, fully migrated database for one test module."""
+    name = f"{SESSION_TAG}_{next(_module_numbers)}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("create database {} template {}").format(sql.Identifier(name), sql.Identifier(template_db))
+        )
+    yield _url_for(pg_admin_url, name)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
