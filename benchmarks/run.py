@@ -25,7 +25,10 @@ def main(argv: list[str]) -> int:
         print(f"== {script.stem}", flush=True)
         started = time.perf_counter()
         done = subprocess.run([sys.executable, str(script)], check=False)
-        print(f"-- {script.stem}: exit {done.returncode} in {time.perf_counter() - started:.1f} s\n", flush=True)
+        print(
+            f"-- {script.stem}: exit {done.returncode} in {time.perf_counter() - started:.1f} s\n",
+            flush=True,
+        )
         if done.returncode != 0:
             failed.append(script.stem)
     if failed:

@@ -149,7 +149,9 @@ def migrate(url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
         conn.execute("select pg_advisory_lock(%s)", [MIGRATION_LOCK_KEY])
         try:
             conn.execute(BOOTSTRAP_SQL)
-            applied = dict(conn.execute("select version, checksum from ops.schema_migrations").fetchall())
+            applied = dict(
+                conn.execute("select version, checksum from ops.schema_migrations").fetchall()
+            )
             for migration in migrations:
                 if migration.version in applied:
                     if applied[migration.version] != migration.checksum:
@@ -218,7 +220,9 @@ def reset(url: str) -> list[str]:
     with psycopg.connect(url, autocommit=True) as conn:
         for schema in owned:
             if schema != published:
-                conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
+                conn.execute(
+                    sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema))
+                )
         relations = conn.execute(
             """
             select c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -226,7 +230,13 @@ def reset(url: str) -> list[str]:
             """,
             [published],
         ).fetchall()
-        kinds = {"r": "table", "p": "table", "f": "foreign table", "v": "view", "m": "materialized view"}
+        kinds = {
+            "r": "table",
+            "p": "table",
+            "f": "foreign table",
+            "v": "view",
+            "m": "materialized view",
+        }
         for name, kind in relations:
             conn.execute(
                 sql.SQL("drop {} if exists {} cascade").format(

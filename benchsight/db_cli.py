@@ -18,17 +18,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     actions = db.add_subparsers(dest="db_action", metavar="ACTION", required=True)
 
-    start = actions.add_parser("start", help="start the embedded server (initialised on first use) and migrate")
+    start = actions.add_parser(
+        "start", help="start the embedded server (initialised on first use) and migrate"
+    )
     start.add_argument("--no-migrate", action="store_true", help="only start the server")
     start.set_defaults(func=_start)
 
     actions.add_parser("stop", help="stop the embedded server").set_defaults(func=_stop)
-    actions.add_parser("status", help="say where the database is and whether it answers").set_defaults(func=_status)
+    actions.add_parser(
+        "status", help="say where the database is and whether it answers"
+    ).set_defaults(func=_status)
     actions.add_parser("url", help="print the connection URL").set_defaults(func=_url)
     actions.add_parser(
         "env", help="print shell exports of the BENCHSIGHT_DB_* variables profiles.yml reads"
     ).set_defaults(func=_env)
-    actions.add_parser("migrate", help="apply pending migrations (idempotent)").set_defaults(func=_migrate)
+    actions.add_parser("migrate", help="apply pending migrations (idempotent)").set_defaults(
+        func=_migrate
+    )
 
     reset = actions.add_parser("reset", help="drop all BenchSight data and migrate again")
     reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -110,7 +116,9 @@ def _reset(args: argparse.Namespace) -> int:
     check_reachable(url)
     if not args.yes:
         if not sys.stdin.isatty():
-            print("benchsight: refusing to reset without --yes (no terminal to ask)", file=sys.stderr)
+            print(
+                "benchsight: refusing to reset without --yes (no terminal to ask)", file=sys.stderr
+            )
             return 2
         answer = input(f"Drop ALL BenchSight data in {redact(url)}? Type 'reset' to confirm: ")
         if answer.strip() != "reset":

@@ -68,6 +68,8 @@ def _traversable_by_others(path: Path) -> bool:
 def _free_port(preferred: int | None = None) -> int:
     for candidate in ([preferred] if preferred else []) + [0]:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            # As PostgreSQL does: a port whose old connections linger in TIME_WAIT is still free.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind(("127.0.0.1", candidate))
             except OSError:
@@ -144,7 +146,9 @@ class EmbeddedServer:
         tmp.replace(self.record_path)
 
     # ---------------------------------------------------------------- processes
-    def _run(self, bin_dir: Path, program: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    def _run(
+        self, bin_dir: Path, program: str, *args: str, timeout: float = 60
+    ) -> subprocess.CompletedProcess:
         kwargs = {"user": PG_OS_USER} if self.as_root else {}
         return subprocess.run(
             [str(bin_dir / program), *args],
@@ -163,7 +167,14 @@ class EmbeddedServer:
             pwd.getpwnam(PG_OS_USER)
         except KeyError:
             done = subprocess.run(
-                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_OS_USER],
+                [
+                    "useradd",
+                    "--system",
+                    "--no-create-home",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    PG_OS_USER,
+                ],
                 capture_output=True,
                 text=True,
                 check=False,
@@ -221,7 +232,21 @@ class EmbeddedServer:
         self._remove_stale_pid(pgdata)
         log = pgdata / "server.log"
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {socket_dir}"
-        done = self._run(bin_dir, "pg_ctl", "start", "-w", "-t", "60", "-D", str(pgdata), "-l", str(log), "-o", options, timeout=90)
+        done = self._run(
+            bin_dir,
+            "pg_ctl",
+            "start",
+            "-w",
+            "-t",
+            "60",
+            "-D",
+            str(pgdata),
+            "-l",
+            str(log),
+            "-o",
+            options,
+            timeout=90,
+        )
         if done.returncode != 0:
             tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
             detail = " | ".join(tail) or done.stderr.strip() or done.stdout.strip()
@@ -238,12 +263,23 @@ class EmbeddedServer:
         pgdata.mkdir(mode=0o700)
         self._own(pgdata)
         done = self._run(
-            bin_dir, "initdb", "-D", str(pgdata), "-U", SUPERUSER, "--auth=trust",
-            "--encoding=UTF8", "--locale=C", "--no-instructions", timeout=180,
+            bin_dir,
+            "initdb",
+            "-D",
+            str(pgdata),
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-instructions",
+            timeout=180,
         )
         if done.returncode != 0:
             shutil.rmtree(pgdata, ignore_errors=True)
-            raise EmbeddedError(f"initdb failed: {done.stderr.strip().splitlines()[-1:] or done.stdout}")
+            raise EmbeddedError(
+                f"initdb failed: {done.stderr.strip().splitlines()[-1:] or done.stdout}"
+            )
 
     @staticmethod
     def _remove_stale_pid(pgdata: Path) -> None:
@@ -278,7 +314,17 @@ class EmbeddedServer:
         record = self.read_record()
         if record is None or not self.is_running():
             return False
-        done = self._run(Path(record.bin_dir), "pg_ctl", "stop", "-w", "-m", "fast", "-D", record.pgdata, timeout=60)
+        done = self._run(
+            Path(record.bin_dir),
+            "pg_ctl",
+            "stop",
+            "-w",
+            "-m",
+            "fast",
+            "-D",
+            record.pgdata,
+            timeout=60,
+        )
         if done.returncode != 0:
             raise EmbeddedError(f"pg_ctl stop failed: {done.stderr.strip()}")
         return True

@@ -32,11 +32,16 @@ def _url_for(admin_url: str, dbname: str) -> str:
 def _drop_leftovers(admin_url: str) -> None:
     """Drop databases of earlier test sessions whose process is gone (killed runs)."""
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        names = [r[0] for r in conn.execute("select datname from pg_database where datname like 'bs_test_%'")]
+        names = [
+            r[0]
+            for r in conn.execute("select datname from pg_database where datname like 'bs_test_%'")
+        ]
         for name in names:
             pid = int(name.split("_")[2])
             if pid != os.getpid() and not Path(f"/proc/{pid}").exists():
-                conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+                conn.execute(
+                    sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+                )
 
 
 @pytest.fixture(scope="session")
@@ -61,12 +66,16 @@ def template_db(pg_admin_url: str) -> Iterator[str]:
     _drop_leftovers(pg_admin_url)
     name = f"{SESSION_TAG}_template"
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        )
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     migrate(_url_for(pg_admin_url, name))
     yield name
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        )
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +84,12 @@ def db_url(pg_admin_url: str, template_db: str) -> Iterator[str]:
     name = f"{SESSION_TAG}_{next(_module_numbers)}"
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(
-            sql.SQL("create database {} template {}").format(sql.Identifier(name), sql.Identifier(template_db))
+            sql.SQL("create database {} template {}").format(
+                sql.Identifier(name), sql.Identifier(template_db)
+            )
         )
     yield _url_for(pg_admin_url, name)
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        )

@@ -1,0 +1,227 @@
+"""The database foundation: migrations, the embedded server's lifecycle, the CLI's answers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from benchsight.config import REPO_ROOT
+from benchsight.db import DatabaseError, connection_env, discover_migrations, migrate
+from benchsight.embedded import EmbeddedServer
+
+BENCHSIGHT = [sys.executable, "-m", "benchsight.cli"]
+
+
+def _run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*BENCHSIGHT, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+# ------------------------------------------------------------------------------------- migrations
+def test_migrations_create_schemas_and_procrastinate(db_url: str) -> None:
+    with psycopg.connect(db_url) as conn:
+        schemas = {r[0] for r in conn.execute("select nspname from pg_namespace")}
+        assert {"raw", "ops", "ml", "procrastinate"} <= schemas
+        jobs_table = conn.execute(
+            "select to_regclass('procrastinate.procrastinate_jobs')"
+        ).fetchone()[0]
+        assert jobs_table is not None
+        recorded = [
+            r[0] for r in conn.execute("select name from ops.schema_migrations order by version")
+        ]
+    expected = [m.name for m in discover_migrations()]
+    assert recorded[: len(expected)] == expected
+    assert recorded[-1] == "procrastinate schema"
+
+
+def test_migrate_is_idempotent(db_url: str) -> None:
+    with psycopg.connect(db_url) as conn:
+        before = conn.execute(
+            "select version, checksum, applied_at from ops.schema_migrations order by 1"
+        ).fetchall()
+    assert migrate(db_url) == []
+    with psycopg.connect(db_url) as conn:
+        after = conn.execute(
+            "select version, checksum, applied_at from ops.schema_migrations order by 1"
+        ).fetchall()
+    assert after == before
+
+
+def test_changed_applied_migration_is_an_error(db_url: str, tmp_path: Path) -> None:
+    for path in discover_migrations():
+        shutil.copy(path.path, tmp_path / path.path.name)
+    first = sorted(tmp_path.glob("*.sql"))[0]
+    first.write_text(first.read_text() + "\n-- edited after it was applied\n")
+    with pytest.raises(DatabaseError, match=rf"{first.name} was changed after it was applied"):
+        migrate(db_url, tmp_path)
+
+
+def test_new_migration_file_is_applied_once(db_url: str, tmp_path: Path) -> None:
+    for path in discover_migrations():
+        shutil.copy(path.path, tmp_path / path.path.name)
+    (tmp_path / "9999_test_extra.sql").write_text(
+        "create table ops.test_extra (id int primary key);"
+    )
+    assert migrate(db_url, tmp_path) == ["9999_test_extra"]
+    assert migrate(db_url, tmp_path) == []
+    with psycopg.connect(db_url) as conn:
+        assert (
+            conn.execute("select to_regclass('ops.test_extra')").fetchone()[0] == "ops.test_extra"
+        )
+
+
+def test_badly_named_migration_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "1_oops.sql").write_text("select 1;")
+    with pytest.raises(DatabaseError, match=r"NNNN_lower_snake\.sql"):
+        discover_migrations(tmp_path)
+
+
+# ------------------------------------------------------------------------------------- URL to env
+def test_connection_env_from_a_supabase_style_url() -> None:
+    env = connection_env(
+        "postgresql://postgres.abc:p%40ss@aws-0.pooler.supabase.com:6543/postgres?sslmode=require"
+    )
+    assert env == {
+        "BENCHSIGHT_DB_HOST": "aws-0.pooler.supabase.com",
+        "BENCHSIGHT_DB_PORT": "6543",
+        "BENCHSIGHT_DB_USER": "postgres.abc",
+        "BENCHSIGHT_DB_PASSWORD": "p@ss",
+        "BENCHSIGHT_DB_NAME": "postgres",
+        "BENCHSIGHT_DB_SSLMODE": "require",
+    }
+
+
+# ------------------------------------------------------------------------------------- embedded server
+@pytest.fixture
+def scratch_server(tmp_path_factory: pytest.TempPathFactory):
+    # Under the repo's .benchsight (not /tmp) so the root case exercises the real layout.
+    state = REPO_ROOT / ".benchsight" / f"scratch-{os.getpid()}"
+    server = EmbeddedServer(state)
+    yield server
+    server.stop()
+    shutil.rmtree(state, ignore_errors=True)
+
+
+def _answers(url: str) -> int:
+    with psycopg.connect(url, connect_timeout=5) as conn:
+        return conn.execute("select 42").fetchone()[0]
+
+
+def test_embedded_server_lifecycle_and_recovery(scratch_server: EmbeddedServer) -> None:
+    record = scratch_server.start()
+    assert _answers(record.url("postgres")) == 42
+    assert scratch_server.read_record() == record
+    # Starting again reuses the running server.
+    assert scratch_server.start() == record
+
+    # The socket link lets clients that only know "port 5432 in .benchsight/run" connect.
+    link_dir = scratch_server.link_dir
+    with psycopg.connect(host=str(link_dir), port=5432, user="postgres", dbname="postgres") as conn:
+        assert conn.execute("select 1").fetchone()[0] == 1
+
+    # A crashed server (SIGKILL) leaves postmaster.pid behind; start recovers by itself.
+    pid = int((Path(record.pgdata) / "postmaster.pid").read_text().splitlines()[0])
+    os.kill(pid, signal.SIGKILL)
+    _wait_gone(pid)
+    assert not scratch_server.is_running()
+    recovered = scratch_server.start()
+    assert _answers(recovered.url("postgres")) == 42
+
+    # The recorded port taken by someone else: the server moves to a free one and records it.
+    assert scratch_server.stop()
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", recovered.port))
+        squatter.listen()
+        moved = scratch_server.start()
+    assert moved.port != recovered.port
+    assert scratch_server.read_record().port == moved.port
+    assert _answers(moved.url("postgres")) == 42
+
+    # A stale pid file naming a process that is not postgres does not block a start.
+    assert scratch_server.stop()
+    (Path(moved.pgdata) / "postmaster.pid").write_text(f"{os.getpid()}\n{moved.pgdata}\n")
+    assert _answers(scratch_server.start().url("postgres")) == 42
+
+
+def _wait_gone(pid: int) -> None:
+    import time
+
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+
+
+# ------------------------------------------------------------------------------------- the CLI
+def test_unreachable_database_url_is_one_line_with_advice() -> None:
+    done = _run_cli(
+        "db", "status", env={"DATABASE_URL": "postgresql://nobody:secret@127.0.0.1:1/none"}
+    )
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "cannot reach the database at postgresql://nobody:***@127.0.0.1:1/none" in lines[0]
+    assert "secret" not in done.stderr
+    assert "Check DATABASE_URL" in lines[0]
+
+
+def test_every_subcommand_has_help() -> None:
+    from benchsight.cli import build_parser
+
+    parser = build_parser()
+    subactions = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
+    names = list(subactions[0].choices)
+    assert "db" in names
+    for name in names:
+        done = _run_cli(name, "--help")
+        assert done.returncode == 0, (name, done.stderr)
+        assert "usage: benchsight" in done.stdout
+    for action in ["start", "stop", "status", "url", "env", "migrate", "reset"]:
+        done = _run_cli("db", action, "--help")
+        assert done.returncode == 0 and f"benchsight db {action}" in done.stdout
+
+
+def test_reset_refuses_without_yes_when_not_interactive(db_url: str) -> None:
+    done = subprocess.run(
+        [*BENCHSIGHT, "db", "reset"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "DATABASE_URL": db_url},
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "--yes" in done.stderr
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("select count(*) from ops.schema_migrations").fetchone()[0] > 0
+
+
+def test_reset_with_yes_drops_data_and_migrates(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("create table raw.leftover (x int)")
+        conn.execute("create table public.published_thing (x int)")
+    done = _run_cli("db", "reset", "--yes", env={"DATABASE_URL": db_url})
+    assert done.returncode == 0, done.stderr
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("select to_regclass('raw.leftover')").fetchone()[0] is None
+        assert conn.execute("select to_regclass('public.published_thing')").fetchone()[0] is None
+        assert (
+            conn.execute("select to_regclass('procrastinate.procrastinate_jobs')").fetchone()[0]
+            is not None
+        )
