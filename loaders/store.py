@@ -1,0 +1,306 @@
+"""The thin database layer: one transaction per game (or workbook), rows COPYed from memory.
+
+Everything here takes parsed values (`ParsedGame`, `ParsedWorkbook`) and a psycopg connection;
+parsing and validation happened before, so a rejected file never reaches this module and never
+writes anything. Replacing a game is: take the game's advisory lock, compare with the chosen
+export in the manifest (unchanged / skipped-older / load), delete the game's rows, COPY the new
+ones, record the load, the warnings and the manifest, commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import msgspec
+import psycopg
+from psycopg import sql
+
+from loaders.core import LoadWarning, ParsedGame
+from loaders.tables import LINEAGE, TRACKER_TABLES, WARNING_COLUMNS, SheetSpec, workbook_columns
+
+# Lock namespaces for pg_advisory_xact_lock(namespace, key): loads of one game (or of the
+# workbook) serialise, loads of different games run side by side.
+_GAME_LOCK = 0x42534C47  # "BSLG"
+_WORKBOOK_LOCK = 0x42534C57  # "BSLW"
+
+LOADED = "loaded"
+REPLACED = "replaced"
+UNCHANGED = "unchanged"
+SKIPPED_OLDER = "skipped-older"
+REJECTED = "rejected"
+
+
+@dataclass
+class Lineage:
+    """Where a batch of rows came from; written on every row and in raw.loads."""
+
+    source: str  # 'file' | 'api'
+    file_path: str
+    file_name: str
+    sha256: str
+
+
+@dataclass
+class GameOutcome:
+    outcome: str
+    reason: str
+    load_id: int | None = None
+
+
+def copy_rows(
+    cursor: psycopg.Cursor,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[tuple],
+    prefix: tuple = (),
+) -> None:
+    """COPY rows (each prefixed with the constant lineage values) into raw.<table>."""
+    statement = sql.SQL("copy {} ({}) from stdin").format(
+        sql.Identifier("raw", table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    with cursor.copy(statement) as copy:
+        write = copy.write_row
+        if prefix:
+            for row in rows:
+                write(prefix + row)
+        else:
+            for row in rows:
+                write(row)
+
+
+def chosen_export(
+    conn: psycopg.Connection, game_id: int
+) -> tuple[str, datetime | None, str] | None:
+    """(sha256, exported_at, file name) of the game's chosen export, if any."""
+    return conn.execute(
+        "select file_sha256, exported_at, file_name from raw.tracking_files"
+        " where game_id = %s and chosen",
+        [game_id],
+    ).fetchone()
+
+
+def decide(
+    current: tuple[str, datetime | None, str] | None,
+    sha256: str,
+    exported_at: datetime | None,
+    force: bool,
+) -> GameOutcome | None:
+    """Unchanged / skipped-older against the chosen export, or None when the file should load."""
+    if current is None or force:
+        return None
+    current_sha, current_time, current_name = current
+    if current_sha == sha256:
+        return GameOutcome(UNCHANGED, f"same content as the loaded export {current_name}")
+    if current_time is not None and exported_at is not None and exported_at < current_time:
+        return GameOutcome(
+            SKIPPED_OLDER,
+            f"exported {exported_at.isoformat()}, older than the loaded {current_name} "
+            f"({current_time.isoformat()})",
+        )
+    return None
+
+
+def store_game(
+    conn: psycopg.Connection, game: ParsedGame, lineage: Lineage, *, force: bool = False
+) -> GameOutcome:
+    """Replace one game's raw rows in one transaction, unless unchanged or older (see decide)."""
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(%s, %s)", [_GAME_LOCK, game.game_id])
+        current = chosen_export(conn, game.game_id)
+        verdict = decide(current, lineage.sha256, game.exported_at, force)
+        if verdict is not None and verdict.outcome == UNCHANGED:
+            return verdict
+        counts = {
+            "events": game.event_count,
+            "shifts": game.shift_count,
+            "event_players": game.event_player_count,
+            "warnings": len(game.warnings),
+        }
+        if verdict is not None:  # skipped-older: only the manifest learns about the file
+            load_id = _insert_load(cur, "tracking", lineage, game.game_id, None, verdict, counts)
+            _record_file(cur, game, lineage, load_id, chosen=False, reason=verdict.reason)
+            verdict.load_id = load_id
+            return verdict
+        if current is None:
+            outcome = GameOutcome(LOADED, "forced" if force else "first export of this game")
+        else:
+            why = "forced reload" if force else "newer export"
+            outcome = GameOutcome(REPLACED, f"{why}; replaces {current[2]}")
+        load_id = _insert_load(cur, "tracking", lineage, game.game_id, None, outcome, counts)
+        for table in TRACKER_TABLES:
+            cur.execute(
+                sql.SQL("delete from {} where game_id = %s").format(sql.Identifier("raw", table)),
+                [game.game_id],
+            )
+        cur.execute("delete from raw.load_warnings where game_id = %s", [game.game_id])
+        prefix = (load_id, lineage.source, lineage.file_name, lineage.sha256)
+        for table, columns in TRACKER_TABLES.items():
+            copy_rows(cur, table, (*LINEAGE, *columns), game.rows[table], prefix)
+        write_warnings(cur, load_id, lineage, game.warnings, game_id=game.game_id)
+        cur.execute(
+            "update raw.tracking_files set chosen = false, reason = %s"
+            " where game_id = %s and chosen",
+            [f"superseded by {lineage.file_name}", game.game_id],
+        )
+        _record_file(cur, game, lineage, load_id, chosen=True, reason=outcome.reason)
+        outcome.load_id = load_id
+        return outcome
+
+
+def write_warnings(
+    cur: psycopg.Cursor,
+    load_id: int,
+    lineage: Lineage,
+    warnings: Sequence[LoadWarning],
+    *,
+    game_id: int | None = None,
+) -> None:
+    rows = [
+        (
+            load_id,
+            lineage.source,
+            lineage.file_name,
+            lineage.sha256,
+            game_id,
+            w.table_name,
+            w.location,
+            w.code,
+            w.message,
+        )
+        for w in warnings
+    ]
+    copy_rows(cur, "load_warnings", WARNING_COLUMNS, rows)
+
+
+def _insert_load(
+    cur: psycopg.Cursor,
+    kind: str,
+    lineage: Lineage,
+    game_id: int | None,
+    table_name: str | None,
+    outcome: GameOutcome,
+    counts: dict,
+) -> int:
+    cur.execute(
+        """
+        insert into raw.loads (kind, source, file_path, file_name, file_sha256, game_id,
+                               table_name, outcome, reason, row_counts)
+        values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)
+        returning load_id
+        """,
+        [
+            kind,
+            lineage.source,
+            lineage.file_path,
+            lineage.file_name,
+            lineage.sha256,
+            game_id,
+            table_name,
+            outcome.outcome,
+            outcome.reason,
+            msgspec.json.encode(counts).decode(),
+        ],
+    )
+    return cur.fetchone()[0]
+
+
+def _record_file(
+    cur: psycopg.Cursor,
+    game: ParsedGame,
+    lineage: Lineage,
+    load_id: int,
+    *,
+    chosen: bool,
+    reason: str,
+) -> None:
+    cur.execute(
+        """
+        insert into raw.tracking_files (load_id, source, file_path, file_name, file_sha256,
+            game_id, source_format, version, exported_at, event_count, shift_count,
+            event_player_count, chosen, reason)
+        values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        on conflict (file_path, file_sha256) do update set
+            load_id = excluded.load_id, chosen = excluded.chosen, reason = excluded.reason,
+            seen_at = now()
+        """,
+        [
+            load_id,
+            lineage.source,
+            lineage.file_path,
+            lineage.file_name,
+            lineage.sha256,
+            game.game_id,
+            game.source_format,
+            game.version,
+            game.exported_at,
+            game.event_count,
+            game.shift_count,
+            game.event_player_count,
+            chosen,
+            reason,
+        ],
+    )
+
+
+def store_workbook_tables(
+    conn: psycopg.Connection,
+    tables: dict[SheetSpec, list[tuple]],
+    warnings: Sequence[LoadWarning],
+    lineage: Lineage,
+    *,
+    kind: str,
+    replace: bool = True,
+    sheets_seen: Sequence[tuple] = (),
+) -> int:
+    """Write workbook tables in one transaction; `replace` empties each given table first.
+
+    Rows are (sheet, row_number, *documented columns, extra json). Warnings about these tables
+    replace the earlier warnings of the same tables. Returns the load id.
+    """
+    table_names = [spec.table for spec in tables]
+    counts = {spec.table: len(rows) for spec, rows in tables.items()}
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(%s, 0)", [_WORKBOOK_LOCK])
+        outcome = GameOutcome(
+            REPLACED if replace else LOADED,
+            "workbook load" if kind == "workbook" else "posted rows",
+        )
+        single = table_names[0] if len(table_names) == 1 else None
+        load_id = _insert_load(cur, kind, lineage, None, single, outcome, counts)
+        if replace:
+            for spec in tables:
+                cur.execute(sql.SQL("delete from {}").format(sql.Identifier("raw", spec.table)))
+            cur.execute(
+                "delete from raw.load_warnings where game_id is null and table_name = any(%s)",
+                [table_names],
+            )
+        if kind == "workbook":
+            cur.execute(
+                "delete from raw.load_warnings where game_id is null and table_name is null"
+            )
+            cur.execute("delete from raw.workbook_sheets")
+            copy_rows(
+                cur,
+                "workbook_sheets",
+                (
+                    "load_id",
+                    "file_name",
+                    "file_sha256",
+                    "sheet",
+                    "known",
+                    "table_name",
+                    "row_count",
+                    "extra_columns",
+                    "ignored_columns",
+                    "missing_columns",
+                ),
+                sheets_seen,
+                (load_id, lineage.file_name, lineage.sha256),
+            )
+        prefix = (load_id, lineage.source, lineage.file_name, lineage.sha256)
+        for spec, rows in tables.items():
+            copy_rows(cur, spec.table, workbook_columns(spec), rows, prefix)
+        write_warnings(cur, load_id, lineage, warnings)
+        return load_id

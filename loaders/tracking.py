@@ -1,0 +1,246 @@
+"""Loading tracker exports: which file is a game's own, and the load of each file.
+
+`load_tracking_paths` is what `benchsight load tracking` runs: find files (folders are searched
+recursively), read each file's header (game id and export time, from the content, never from
+the name), order each game's files newest first, then parse and store them one by one. A file
+that fails is reported as rejected and the others go on.
+
+`load_tracking_document` is the same path for a game posted to the API in the tracker JSON shape.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import msgspec
+import psycopg
+
+from loaders import store
+from loaders.core import LoadError, ParsedGame, parse_export_time
+from loaders.tracker_json import parse_tracker_document, parse_tracker_json
+
+JSON_SUFFIX = ".json"
+XLSX_SUFFIX = "_tracking.xlsx"
+
+
+@dataclass
+class FileOutcome:
+    """One file's result, as the summary table shows it."""
+
+    path: str
+    outcome: str
+    reason: str
+    game_id: int | None = None
+    version: str | None = None
+    source_format: str | None = None
+    events: int | None = None
+    shifts: int | None = None
+    event_players: int | None = None
+    warnings: int | None = None
+    load_id: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome == store.REJECTED
+
+
+@dataclass
+class _Header:
+    path: Path
+    data: bytes
+    sha256: str
+    game_id: int
+    exported_at: datetime | None
+
+
+class _JsonHeader(msgspec.Struct):
+    gameId: int | str | None = None
+    game_id: int | str | None = None
+    savedAt: str | None = None
+    exportDate: str | None = None
+
+
+def find_tracking_files(paths: Iterable[Path]) -> list[Path]:
+    """Files named on the command line, plus tracker exports found under named folders."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            candidates = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and not p.name.startswith((".", "~$"))
+                and (p.name.endswith(JSON_SUFFIX) or p.name.endswith(XLSX_SUFFIX))
+            )
+            found.extend(candidates)
+        else:
+            found.append(path)
+    unique: dict[Path, None] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), None)
+    return list(unique)
+
+
+def read_header(path: Path) -> _Header:
+    """Bytes, sha256, game id and export time of a file. Raises LoadError."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(str(path), "", f"cannot read the file ({exc.strerror})") from None
+    sha256 = hashlib.sha256(data).hexdigest()
+    if _is_xlsx(path, data):
+        from loaders.tracker_xlsx import read_xlsx_header
+
+        game_id, exported = read_xlsx_header(data, path.name)
+    else:
+        try:
+            header = msgspec.json.decode(data, type=_JsonHeader)
+        except msgspec.ValidationError as exc:
+            raise LoadError(path.name, "", str(exc)) from None
+        except msgspec.DecodeError as exc:
+            raise LoadError(path.name, "", f"not valid JSON ({exc})") from None
+        raw_id = header.gameId if header.gameId is not None else header.game_id
+        if raw_id is None:
+            raise LoadError(path.name, "$.gameId", "missing required key gameId")
+        try:
+            game_id = int(raw_id)
+        except ValueError:
+            raise LoadError(
+                path.name, "$.gameId", f"expected a whole number, got {raw_id!r}"
+            ) from None
+        exported = header.savedAt or header.exportDate
+    return _Header(path, data, sha256, game_id, parse_export_time(exported))
+
+
+def _is_xlsx(path: Path, data: bytes) -> bool:
+    return path.suffix.lower() == ".xlsx" or data[:4] == b"PK\x03\x04"
+
+
+def parse_tracking_file(path: Path, data: bytes) -> ParsedGame:
+    """Bytes of a tracker JSON or xlsx export -> ParsedGame (pure). Raises LoadError."""
+    if _is_xlsx(path, data):
+        from loaders.tracker_xlsx import parse_tracker_xlsx
+
+        return parse_tracker_xlsx(data, path.name)
+    return parse_tracker_json(data, path.name)
+
+
+def load_tracking_paths(
+    conn: psycopg.Connection,
+    paths: Iterable[Path],
+    *,
+    force: bool = False,
+    on_file: Callable[[int, int, FileOutcome], None] | None = None,
+) -> list[FileOutcome]:
+    """Load every tracker export under `paths`; one transaction per file; never stops early.
+
+    Each game's files are taken newest export first, so an older export in the same batch is
+    `skipped-older` instead of loaded and then replaced. `on_file(done, total, outcome)` is
+    called after each file (progress display).
+    """
+    files = find_tracking_files(paths)
+    outcomes: list[FileOutcome] = []
+    headers: list[_Header] = []
+    total = len(files)
+    for path in files:
+        try:
+            headers.append(read_header(path))
+        except LoadError as exc:
+            outcome = FileOutcome(str(path), store.REJECTED, exc.args[0])
+            outcomes.append(outcome)
+            if on_file:
+                on_file(len(outcomes), total, outcome)
+    oldest = datetime.min.replace(tzinfo=datetime.now().astimezone().tzinfo)
+    headers.sort(key=lambda h: (h.game_id, -(h.exported_at or oldest).timestamp(), str(h.path)))
+    # --force reloads each game's newest file; that game's older files in the batch still skip.
+    forced: set[int] = set()
+    for header in headers:
+        game_force = force and header.game_id not in forced
+        outcome = _load_one(conn, header, force=game_force)
+        if game_force and outcome.outcome in (store.LOADED, store.REPLACED):
+            forced.add(header.game_id)
+        outcomes.append(outcome)
+        if on_file:
+            on_file(len(outcomes), total, outcome)
+    return outcomes
+
+
+def _load_one(conn: psycopg.Connection, header: _Header, *, force: bool) -> FileOutcome:
+    started = time.perf_counter()
+    path = header.path
+    game_force = force
+    result = FileOutcome(str(path), store.REJECTED, "", game_id=header.game_id)
+    if not game_force:
+        current = store.chosen_export(conn, header.game_id)
+        if current is not None and current[0] == header.sha256:
+            result.outcome, result.reason = store.UNCHANGED, f"same content as {current[2]}"
+            result.seconds = time.perf_counter() - started
+            return result
+    try:
+        game = parse_tracking_file(path, header.data)
+    except LoadError as exc:
+        result.reason = exc.args[0]
+        result.seconds = time.perf_counter() - started
+        return result
+    lineage = store.Lineage("file", str(path), path.name, header.sha256)
+    verdict = store.store_game(conn, game, lineage, force=game_force)
+    _fill(result, game, verdict)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _fill(result: FileOutcome, game: ParsedGame, verdict: store.GameOutcome) -> None:
+    result.outcome, result.reason, result.load_id = verdict.outcome, verdict.reason, verdict.load_id
+    result.game_id, result.version, result.source_format = (
+        game.game_id,
+        game.version,
+        game.source_format,
+    )
+    result.events, result.shifts = game.event_count, game.shift_count
+    result.event_players, result.warnings = game.event_player_count, len(game.warnings)
+
+
+def load_tracking_document(
+    conn: psycopg.Connection,
+    document: dict,
+    *,
+    game_id: int | None = None,
+    label: str | None = None,
+    force: bool = True,
+) -> FileOutcome:
+    """Load one game posted to the API in the tracker JSON shape ({game_id, events, shifts}, or a
+    whole export), with source = 'api'.
+
+    Validates exactly like a JSON file (raises LoadError with the JSON path on a structural
+    problem; nothing is written then) and replaces the game's raw rows atomically. `game_id`, when
+    given, must match the document's. `force` (default) replaces even an export with a newer
+    savedAt: a post is an explicit instruction. Identical content is still `unchanged`.
+    """
+    started = time.perf_counter()
+    document = dict(document)
+    document.pop("settings", None)
+    if game_id is not None:
+        written = document.get("gameId", document.get("game_id"))
+        if written is None:
+            document["gameId"] = game_id
+        elif str(written) != str(game_id):
+            raise LoadError(
+                label or "posted game", "$.gameId", f"is {written}, the request says {game_id}"
+            )
+    name = label or f"api:game/{document.get('gameId', document.get('game_id'))}"
+    game = parse_tracker_document(document, file_name=name, source_format="json")
+    sha256 = hashlib.sha256(msgspec.json.encode(document, order="sorted")).hexdigest()
+    lineage = store.Lineage("api", name, name, sha256)
+    verdict = store.store_game(conn, game, lineage, force=False)
+    if verdict.outcome == store.SKIPPED_OLDER and force:
+        verdict = store.store_game(conn, game, lineage, force=True)
+    result = FileOutcome(name, verdict.outcome, verdict.reason)
+    _fill(result, game, verdict)
+    result.seconds = time.perf_counter() - started
+    return result
