@@ -10,8 +10,6 @@ at the document, and no message ever quotes it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import msgspec
 
 from loaders.core import (
@@ -178,13 +176,19 @@ def _list(document: dict, key: str, file_name: str, *, required: bool) -> list:
     return value
 
 
-def _xy_frame(version: str | None, points: Callable[[], list]) -> str:
-    if version:
+def _xy_frame(version: str | None, points: list) -> str:
+    """The rink frame, from the coordinates; the version decides only when they cannot.
+
+    The coordinates win because real files disagree with their version (a 23.8 file holding a
+    centre-relative point with negative y).
+    """
+    frame = frame_from_points(points)
+    if frame == UNKNOWN_FRAME and version:
         if version.startswith("23."):
             return RINK_CORNER
         if version.startswith("25."):
             return RINK_CENTRE
-    return frame_from_points(points())
+    return frame
 
 
 def parse_tracker_document(
@@ -207,7 +211,7 @@ def parse_tracker_document(
     version = _game_text(document, "version", file_name)
 
     roster_rows, roster_jerseys = _rosters(rosters, game_id, file_name)
-    frame = _xy_frame(version, lambda: _all_rink_points(events))
+    frame = _xy_frame(version, _all_rink_points(events))
 
     event_rows: list[tuple] = []
     player_rows: list[tuple] = []
