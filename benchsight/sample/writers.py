@@ -1,0 +1,456 @@
+"""Render a simulated game in the exact shapes the real tracker writes.
+
+- tracker JSON 23.8: corner-origin XY (0..200 x 0..85), roles event_player_N / opp_player_N,
+  success true / null / "", integer jerseys in events and shifts.
+- tracker JSON 25.0: centre-origin XY, roles event_team_player_N / opp_team_player_N, success
+  "s" / "u" / "", 25.0's extra keys (game_id, typeCode/typeId, detail codes, linkedEventChain...).
+- `{game_id}_tracking.xlsx`: the tracker's reduced (v29) Excel export, long events sheet (one row
+  per event and player), shifts sheet with jersey numbers, one-row metadata sheet.
+
+Key order, value types and the clock format (`MM:SS` remaining, `00:0.01`, blanks) follow the
+fixture files; the shape tests compare key sets with them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+
+import xlsxwriter
+
+from benchsight.sample.game import SLOTS, Event, GameSim, ShiftRow
+from benchsight.sample.vocab import DETAIL_1_IDS, DETAIL_2_IDS, EVENT_TYPE_IDS
+
+PENALTY_LENGTHS = {"minor": 3, "major": 6, "misconduct": 10}
+EMPTY_SLOTS = {"home": dict.fromkeys(SLOTS), "away": dict.fromkeys(SLOTS)}
+XLSX_EVENT_COLUMNS = (
+    "event_index", "tracking_event_index", "period", "game_id", "home_team", "away_team",
+    "event_start_min", "event_start_sec", "event_end_min", "event_end_sec", "event_type",
+    "event_detail", "event_detail_2", "event_successful", "event_team_zone", "player_game_number",
+    "player_role", "player_name", "play_detail1", "play_detail_2", "play_detail_successful",
+    "pressured_pressurer", "side_of_puck", "role_abrev_binary", "linked_event_index",
+    "sequence_index", "play_index", "assist_to_goal_index", "assist_primary_event_index",
+    "assist_secondary_event_index", "puck_x_start", "puck_y_start", "puck_x_stop", "puck_y_stop",
+    "net_x", "net_y", "player_x_start", "player_y_start", "player_x_stop", "player_y_stop",
+    "strength", "is_highlight", "video_url", "pim",
+)  # fmt: skip
+XLSX_SHIFT_COLUMNS = (
+    "shift_index", "Period", "game_id", "home_team", "away_team", "shift_start_min",
+    "shift_start_sec", "shift_end_min", "shift_end_sec", "shift_start_type", "shift_stop_type",
+    "home_forward_1", "home_forward_2", "home_forward_3", "home_defense_1", "home_defense_2",
+    "home_goalie", "home_xtra", "away_forward_1", "away_forward_2", "away_forward_3",
+    "away_defense_1", "away_defense_2", "away_goalie", "away_xtra",
+)  # fmt: skip
+XLSX_METADATA_COLUMNS = (
+    "game_id",
+    "home_team",
+    "away_team",
+    "period_length_minutes",
+    "home_attacks_right_p1",
+    "export_timestamp",
+    "tracker_version",
+    "total_videos",
+)
+XLSX_INDEX_BASE = 1000  # the Excel export numbers events from 1000
+ZONE_NAMES = {"o": "Offensive", "d": "Defensive", "n": "Neutral"}
+XLSX_SLOT_COLUMNS = ("F1", "F2", "F3", "D1", "D2", "G", "X")
+FIXED_CREATED = dt.datetime(2026, 1, 1)
+
+
+def clock(length: int, elapsed: float | str | None) -> str:
+    """Countdown clock text: `MM:SS` remaining; fractions as the tracker writes them (`00:0.01`);
+    None is a blank clock; a string is written as it is (a broken value such as `18:`)."""
+    if elapsed is None:
+        return ""
+    if isinstance(elapsed, str):
+        return elapsed
+    remaining = length - elapsed
+    if remaining != int(remaining):
+        minutes = int(remaining // 60)
+        return f"{minutes:02d}:{round(remaining - minutes * 60, 2):g}"
+    remaining = int(remaining)
+    return f"{remaining // 60:02d}:{remaining % 60:02d}"
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def strength(row: ShiftRow) -> str:
+    if row.end is None:
+        return "0v0"
+    home = sum(1 for s, p in row.home.items() if p is not None and s != "G")
+    away = sum(1 for s, p in row.away.items() if p is not None and s != "G")
+    return f"{home}v{away}"
+
+
+def _duration(row: ShiftRow) -> int | None:
+    if row.end is None or row.start is None:
+        return None
+    return round(row.end - row.start)
+
+
+class GameDocument:
+    """Everything the writers need about one game, with per-game presentation choices."""
+
+    def __init__(self, game_id: int, home: str, away: str, home_color: str, away_color: str,
+                 sim: GameSim, exported: dt.datetime, seed: int):  # fmt: skip
+        self.game_id = game_id
+        self.home = home
+        self.away = away
+        self.home_color = home_color
+        self.away_color = away_color
+        self.sim = sim
+        self.events = sim.events
+        self.shifts = sim.shifts
+        self.exported = exported
+        self.rng = random.Random(seed)
+        # Some games use the older `-` separators in detail2 (`Shot-Wrist`), as real files do.
+        self.hyphen_details = self.rng.random() < 0.2
+
+    def length(self, period: int) -> int:
+        return self.sim.period_lengths.get(period, 18 * 60)
+
+    def rosters(self, version: str) -> dict:
+        out = {}
+        for side in ("home", "away"):
+            out[side] = [
+                {
+                    "id": e.player.player_id,
+                    "num": e.jersey,
+                    "name": e.player.full_name,
+                    "pos": e.player.position,
+                    "rating": None,
+                }
+                for e in self.sim.rosters[side]
+            ]
+        return out
+
+    def detail2(self, value: str) -> str:
+        return value.replace("_", "-", 1) if self.hyphen_details and value else value
+
+    def header(self, version: str) -> dict:
+        return {
+            "exportDate": iso(self.exported),
+            "version": version,
+            "gameId": self.game_id,
+            "homeTeam": self.home,
+            "awayTeam": self.away,
+            "homeColor": self.home_color,
+            "awayColor": self.away_color,
+            "homeLogo": None,
+            "awayLogo": None,
+        }
+
+    def footer(self, version: str) -> dict:
+        lengths = self.sim.period_lengths
+        offsets = {
+            "1": 0,
+            "2": lengths.get(1, 1080) + 72,
+            "3": lengths.get(1, 1080) + lengths.get(2, 1080) + 150,
+        }
+        timing = {"videoStartOffset": 0, "intermission1": 900, "intermission2": 900, "timeouts": [],
+                  "youtubeUrl": "", "periodOffsets": {**offsets, "OT": None},
+                  "gameStart": {"period": 1, "time": "18:00"}, "intermission3": 300}  # fmt: skip
+        return {
+            "videos": [],
+            "videoTiming": timing,
+            "periodLengths": {"1": 18, "2": 18, "3": 18, "OT": 5},
+            "penaltyLengths": dict(PENALTY_LENGTHS),
+            "homeAttacksRightP1": self.sim.home_attacks_right_p1,
+        }
+
+    def attacks_right(self, team: str, period: int) -> bool:
+        home_right = self.sim.home_attacks_right_p1 == (period % 2 == 1)
+        return home_right if team == "home" else not home_right
+
+    def synthetic_xy(self, ev: Event) -> tuple[float, float]:
+        """A plausible puck spot for an event without a recorded one (25.0 tracks XY everywhere)."""
+        rng = self.rng
+        x = {"o": rng.uniform(30, 95), "n": rng.uniform(-24, 24), "d": rng.uniform(-95, -30)}.get(
+            ev.zone, 0.0
+        )
+        y = rng.uniform(-40, 40)
+        return (x, y) if self.attacks_right(ev.team, ev.period) else (-x, -y)
+
+
+# -- JSON -----------------------------------------------------------------------------------
+
+
+def _success_238(value: str | None) -> object:
+    if value == "s":
+        return True
+    if value == "":
+        return ""
+    return None
+
+
+def _role(kind: str, n: int, version: str) -> str:
+    if version == "25.0":
+        return f"{'event_team' if kind == 'event' else 'opp_team'}_player_{n}"
+    return f"{'event' if kind == 'event' else 'opp'}_player_{n}"
+
+
+def _xy238(points: list, with_seq: bool = True) -> list:
+    if with_seq:
+        return [
+            {"x": round(x + 100, 1), "y": round(y + 42.5, 1), "seq": i + 1}
+            for i, (x, y) in enumerate(points)
+        ]
+    return [{"x": round(x + 100, 1), "y": round(y + 42.5, 1)} for x, y in points]
+
+
+def _xy250(points: list) -> list:
+    return [{"x": round(x, 2), "y": round(y, 2), "seq": i + 1} for i, (x, y) in enumerate(points)]
+
+
+def _event_238(doc: GameDocument, ev: Event) -> dict:
+    length = doc.length(ev.period)
+    players = []
+    for p in ev.players:
+        players.append({
+            "num": int(p.jersey), "name": p.player.full_name, "team": p.side,
+            "role": _role(p.kind, p.n, "23.8"), "roleNum": 1, "playD1": p.d1, "playD2": p.d2,
+            "playSuccess": p.success, "pressure": p.pressure, "sideOfPuck": p.side_of_puck,
+            "xy": _xy238(p.xy),
+        })  # fmt: skip
+    return {
+        "idx": ev.idx, "period": ev.period, "type": ev.type, "team": ev.team, "zone": ev.zone,
+        "success": _success_238(ev.success), "detail1": ev.d1, "detail2": doc.detail2(ev.d2),
+        "start_time": _event_clock(ev, length, ev.start), "end_time": _event_clock(ev, length, ev.end),
+        "strength": "5v5", "linkedEventIdx": None, "assistToGoalIdx": ev.assist_goal,
+        "sequenceIdx": None, "playIdx": None, "players": players,
+        "puckXY": _xy238(ev.puck, with_seq=False), "netXY": None, "isHighlight": ev.highlight,
+    }  # fmt: skip
+
+
+def _event_clock(ev: Event, length: int, value) -> str:
+    if ev.type == "Intermission" and not isinstance(value, str) and value is not None:
+        # The tracker writes the intermission on the next period with a running video time.
+        return (
+            f"{30 + (ev.idx % 29):02d}:{(ev.idx * 7 + (0 if value == ev.start else 50)) % 60:02d}"
+        )
+    return clock(length, value)
+
+
+def _event_250(doc: GameDocument, ev: Event) -> dict:
+    length = doc.length(ev.period)
+    xy_points = ev.puck or ([doc.synthetic_xy(ev)] if ev.players else [])
+    players = []
+    for p in ev.players:
+        pxy = p.xy or (
+            [(xy_points[0][0] + doc.rng.uniform(-6, 6), xy_points[0][1] + doc.rng.uniform(-6, 6))]
+            if xy_points
+            else []
+        )
+        players.append({
+            "id": p.player.player_id, "num": p.jersey, "name": p.player.full_name,
+            "pos": p.player.position, "rating": None, "team": p.side,
+            "role": _role(p.kind, p.n, "25.0"), "roleNum": p.n, "xy": _xy250(pxy),
+            "playD1": p.d1, "playD2": p.d2, "playSuccess": p.success, "pressure": p.pressure,
+            "sideOfPuck": p.side_of_puck,
+        })  # fmt: skip
+    d2 = doc.detail2(ev.d2)
+    out = {
+        "idx": ev.idx, "game_id": doc.game_id, "period": ev.period,
+        "start_time": _event_clock(ev, length, ev.start), "end_time": _event_clock(ev, length, ev.end),
+        "team": ev.team, "type": ev.type, "typeCode": ev.type, "typeId": EVENT_TYPE_IDS.get(ev.type, ""),
+        "detail1": ev.d1, "detail1Code": ev.d1, "detail1Id": DETAIL_1_IDS.get(ev.d1, ""),
+        "detail2": d2, "detail2Code": d2, "detail2Id": DETAIL_2_IDS.get(ev.d2, ""),
+        "zone": ev.zone, "success": ev.success or "", "strength": "5v5",
+        "linkedEventIdx": ev.linked, "linkedEventChain": [ev.linked] if ev.linked is not None else [],
+        "isHighlight": ev.highlight, "adjustedVideoTime": _event_clock(ev, length, ev.start),
+        "puckXY": _xy250(xy_points), "netXY": _net_xy(doc, ev), "players": players,
+    }  # fmt: skip
+    if ev.assist_goal is not None:
+        out["assistToGoalIdx"] = ev.assist_goal
+    return out
+
+
+def _net_xy(doc: GameDocument, ev: Event) -> dict | None:
+    if ev.type != "Shot" or ev.d1 not in (
+        "Shot_OnNetSaved",
+        "Shot_Goal",
+        "Shot_DeflectedOnNetSaved",
+    ):
+        return None
+    return {"x": round(doc.rng.uniform(2, 70), 2), "y": round(doc.rng.uniform(2, 46), 2)}
+
+
+def _slot_238(p, side_jerseys: dict) -> dict | None:
+    if p is None:
+        return None
+    return {"num": int(side_jerseys[p.player_id]), "name": p.full_name}
+
+
+def _slot_250(p, side_jerseys: dict) -> dict | None:
+    if p is None:
+        return None
+    return {
+        "id": p.player_id,
+        "num": side_jerseys[p.player_id],
+        "name": p.full_name,
+        "pos": p.position,
+        "rating": None,
+    }
+
+
+def _shift_json(doc: GameDocument, i: int, row: ShiftRow, version: str, jerseys: dict) -> dict:
+    length = doc.length(row.period)
+    slot = _slot_250 if version == "25.0" else _slot_238
+    home = {s: slot(row.home[s], jerseys["home"]) for s in SLOTS}
+    away = {s: slot(row.away[s], jerseys["away"]) for s in SLOTS}
+    start, end = clock(length, row.start), clock(length, row.end)
+    if version == "25.0":
+        return {"idx": i, "game_id": doc.game_id, "period": row.period, "start_time": start, "end_time": end,
+                "start_type": row.start_type, "stop_type": row.stop_type, "strength": strength(row),
+                "home": home, "away": away, "stoppageTime": row.stoppage, "duration": _duration(row) or 0}  # fmt: skip
+    return {"period": row.period, "start_time": start, "end_time": end, "start_type": row.start_type,
+            "stop_type": row.stop_type, "strength": strength(row), "duration": _duration(row),
+            "stoppageTime": row.stoppage, "home": home, "away": away}  # fmt: skip
+
+
+def render_json(doc: GameDocument, version: str, events: list[Event] | None = None,
+                shifts: list[ShiftRow] | None = None, saved: dt.datetime | None = None) -> bytes:  # fmt: skip
+    """The tracker JSON of one game; `events`/`shifts` override the game's (partial or older
+    exports), `saved` the export moment."""
+    events = doc.events if events is None else events
+    shifts = doc.shifts if shifts is None else shifts
+    saved = saved or doc.exported
+    jerseys = {
+        side: {e.player.player_id: e.jersey for e in doc.sim.rosters[side]}
+        for side in ("home", "away")
+    }
+    render_event = _event_250 if version == "25.0" else _event_238
+    data = {**doc.header(version), "exportDate": iso(saved)}
+    data["rosters"] = doc.rosters(version)
+    data["events"] = [render_event(doc, ev) for ev in events]
+    data["shifts"] = [_shift_json(doc, i, row, version, jerseys) for i, row in enumerate(shifts)]
+    data["evtIdx"] = len(events)
+    data["shiftIdx"] = len(shifts)
+    footer = doc.footer(version)
+    data["videos"] = footer["videos"]
+    data["videoTiming"] = footer["videoTiming"]
+    if version == "25.0":
+        data["highlightVideos"] = []
+    data["periodLengths"] = footer["periodLengths"]
+    data["penaltyLengths"] = footer["penaltyLengths"]
+    data["homeAttacksRightP1"] = footer["homeAttacksRightP1"]
+    if version == "25.0":
+        data["autoSettings"] = {}
+        data["customRules"] = []
+        data["customLinkingRules"] = []
+    data["customChainPresets"] = []
+    data["linePresets"] = {}
+    if version == "25.0":
+        data["eventMacros"] = []
+    data["currentPeriod"] = events[-1].period if events else 1
+    data["currentTeam"] = "home"
+    data["slots"] = {side: dict.fromkeys(SLOTS) for side in ("home", "away")}
+    data["savedAt"] = iso(saved - dt.timedelta(milliseconds=13))
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+# -- Excel ----------------------------------------------------------------------------------
+
+
+def _split_clock(text: str) -> tuple[str, str]:
+    if not text:
+        return "", ""
+    minutes, _, seconds = text.partition(":")
+    return minutes, seconds
+
+
+def write_xlsx(doc: GameDocument, path) -> None:
+    """The tracker's reduced Excel export (v29 column set)."""
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    wb.set_properties({"created": FIXED_CREATED, "author": "BenchSight tracker"})
+    meta = wb.add_worksheet("metadata")
+    meta.write_row(0, 0, XLSX_METADATA_COLUMNS)
+    meta.write_row(1, 0, (doc.game_id, doc.home, doc.away, 18, 1 if doc.sim.home_attacks_right_p1 else 0,
+                          iso(doc.exported), "v29.0", 0))  # fmt: skip
+    events_ws = wb.add_worksheet("events")
+    events_ws.write_row(0, 0, XLSX_EVENT_COLUMNS)
+    assists: dict[int, dict[str, int]] = {}
+    for ev in doc.events:
+        if ev.assist_goal is not None and ev.players:
+            key = (
+                "assist_primary_event_index"
+                if ev.players[0].d1 == "AssistPrimary"
+                else "assist_secondary_event_index"
+            )
+            assists.setdefault(ev.assist_goal, {})[key] = XLSX_INDEX_BASE + ev.idx
+    pim = {"Penalty_Minor": 3, "Penalty_Major": 6}
+    r = 1
+    for ev in doc.events:
+        length = doc.length(ev.period)
+        sm, ss = _split_clock(_event_clock(ev, length, ev.start))
+        em, es = _split_clock(_event_clock(ev, length, ev.end))
+        index = XLSX_INDEX_BASE + ev.idx
+        puck_start = ev.puck[0] if ev.puck else None
+        puck_stop = ev.puck[-1] if ev.puck else None
+        base = {
+            "event_index": index, "tracking_event_index": index, "period": ev.period,
+            "game_id": doc.game_id, "home_team": doc.home, "away_team": doc.away,
+            "event_start_min": sm, "event_start_sec": ss, "event_end_min": em, "event_end_sec": es,
+            "event_type": ev.type, "event_detail": ev.d1, "event_detail_2": doc.detail2(ev.d2),
+            "event_successful": ev.success or "", "event_team_zone": ZONE_NAMES.get(ev.zone, ""),
+            "linked_event_index": XLSX_INDEX_BASE + ev.linked if ev.linked is not None else "",
+            "assist_to_goal_index": XLSX_INDEX_BASE + ev.assist_goal if ev.assist_goal is not None else "",
+            "strength": "5v5", "is_highlight": 1 if ev.highlight else 0,
+            "pim": pim.get(ev.d1, "") if ev.type == "Penalty" else "",
+        }  # fmt: skip
+        base.update(assists.get(ev.idx, {}))
+        if puck_start:
+            base.update({"puck_x_start": round(puck_start[0], 2), "puck_y_start": round(puck_start[1], 2),
+                         "puck_x_stop": round(puck_stop[0], 2), "puck_y_stop": round(puck_stop[1], 2)})  # fmt: skip
+        for p in ev.players or [None]:
+            row = dict(base)
+            if p is not None:
+                row.update({
+                    "player_game_number": int(p.jersey), "player_role": _role(p.kind, p.n, "23.8"),
+                    "player_name": p.player.full_name, "play_detail1": p.d1, "play_detail_2": p.d2,
+                    "play_detail_successful": p.success, "pressured_pressurer": p.pressure,
+                    "side_of_puck": p.side_of_puck, "role_abrev_binary": "e" if p.kind == "event" else "o",
+                })  # fmt: skip
+                if p.xy:
+                    x, y = p.xy[0]
+                    row.update({"player_x_start": round(x, 2), "player_y_start": round(y, 2),
+                                "player_x_stop": round(x, 2), "player_y_stop": round(y, 2)})  # fmt: skip
+            for c, column in enumerate(XLSX_EVENT_COLUMNS):
+                value = row.get(column, "")
+                if value != "":
+                    events_ws.write(r, c, value)
+            r += 1
+    shifts_ws = wb.add_worksheet("shifts")
+    shifts_ws.write_row(0, 0, XLSX_SHIFT_COLUMNS)
+    jerseys = {
+        side: {e.player.player_id: e.jersey for e in doc.sim.rosters[side]}
+        for side in ("home", "away")
+    }
+    for i, row_ in enumerate(doc.shifts):
+        length = doc.length(row_.period)
+        sm, ss = _split_clock(clock(length, row_.start))
+        em, es = _split_clock(clock(length, row_.end))
+        values = [
+            i + 1,
+            row_.period,
+            doc.game_id,
+            doc.home,
+            doc.away,
+            sm,
+            ss,
+            em,
+            es,
+            row_.start_type,
+            row_.stop_type,
+        ]
+        for side, slots in (("home", row_.home), ("away", row_.away)):
+            for s in XLSX_SLOT_COLUMNS:
+                p = slots[s]
+                values.append(int(jerseys[side][p.player_id]) if p is not None else "")
+        for c, value in enumerate(values):
+            if value != "":
+                shifts_ws.write(i + 1, c, value)
+    wb.close()
