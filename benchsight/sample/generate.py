@@ -27,7 +27,7 @@ from benchsight.sample.league import (
     ScheduledGame,
     build_league,
     derive_seed,
-    game_roster,
+    game_rosters,
 )
 from benchsight.sample.truth import DEFINITIONS, game_truth, goal_model_card
 from benchsight.sample.workbook import OfficialGame, write_workbook
@@ -59,10 +59,7 @@ def _tracked_job(index: int) -> dict:
 def build_tracked_game(league: League, game: ScheduledGame, out: Path) -> dict:
     """Simulate one tracked game, write its file(s), return its truth and official result."""
     rng = random.Random(game.seed)
-    rosters = {
-        "home": game_roster(game.home, league, rng),
-        "away": game_roster(game.away, league, rng),
-    }
+    rosters = game_rosters(game, league, rng)
     sim = simulate_game(rosters, derive_seed(game.seed, "play"), game.flaw)
     truth = game_truth(game.game_id, sim, [])
     exported = dt.datetime.combine(game.date, dt.time(22, 30)) + dt.timedelta(
@@ -105,10 +102,7 @@ def build_tracked_game(league: League, game: ScheduledGame, out: Path) -> dict:
 def official_untracked(league: League, game: ScheduledGame) -> OfficialGame:
     """An untracked game's official result: a score and scorers, no tracker file."""
     rng = random.Random(game.seed)
-    rosters = {
-        "home": game_roster(game.home, league, rng),
-        "away": game_roster(game.away, league, rng),
-    }
+    rosters = game_rosters(game, league, rng)
     by_period = {side: [0, 0, 0, 0] for side in ("home", "away")}
     stats: dict[str, dict[str, int]] = {}
     for side in ("home", "away"):

@@ -159,6 +159,9 @@ def _make_player(rng: random.Random, number: int, position: str) -> Player:
 def _make_teams(rng: random.Random, n_teams: int) -> tuple[list[Team], list[Player]]:
     counter = 0
     teams = []
+    # Jerseys come from one shuffled league-wide pool, so two teams share a number only once the
+    # pool runs out (real games show at most one shared number).
+    pool = rng.sample(range(2, 99), 97)
     for i in range(n_teams):
         name, color = TEAMS[i % len(TEAMS)]
         if i >= len(TEAMS):
@@ -168,7 +171,7 @@ def _make_teams(rng: random.Random, n_teams: int) -> tuple[list[Team], list[Play
             for _ in range(count):
                 counter += 1
                 players.append(_make_player(rng, counter, position))
-        numbers = rng.sample(range(2, 99), len(players))
+        numbers = [pool[(len(players) * i + k) % len(pool)] for k in range(len(players))]
         jerseys = {p.player_id: str(n) for p, n in zip(players, numbers, strict=True)}
         code = "".join(ch for ch in name.upper() if ch.isalpha())[:3]
         teams.append(Team(f"N{10001 + i}", name, color, code, players, jerseys))
@@ -298,7 +301,18 @@ def _assign_flaws(rng: random.Random, tracked: list[ScheduledGame], rate: float)
         game.fmt = "json23.8"
 
 
-def game_roster(team: Team, league: League, rng: random.Random) -> list[RosterEntry]:
+def game_rosters(
+    game: ScheduledGame, league: League, rng: random.Random
+) -> dict[str, list[RosterEntry]]:
+    """Both teams' game rosters; a spare can sub for one side only."""
+    home = game_roster(game.home, league, rng, taken=set())
+    away = game_roster(game.away, league, rng, taken={e.player.player_id for e in home})
+    return {"home": home, "away": away}
+
+
+def game_roster(
+    team: Team, league: League, rng: random.Random, taken: set[str]
+) -> list[RosterEntry]:
     """Who dressed for one game: most of the team, sometimes a sub from the spare pool."""
     forwards = [p for p in team.players if p.position == "F"]
     defence = [p for p in team.players if p.position == "D"]
@@ -310,7 +324,7 @@ def game_roster(team: Team, league: League, rng: random.Random) -> list[RosterEn
     entries = [RosterEntry(p, team.jerseys[p.player_id]) for p in [*dressed, goalie]]
     if rng.random() < 0.15:
         used = {e.jersey for e in entries} | set(team.jerseys.values())
-        sub = rng.choice([p for p in league.subs if p.position != "G"])
+        sub = rng.choice([p for p in league.subs if p.position != "G" and p.player_id not in taken])
         jersey = str(rng.choice([n for n in range(2, 99) if str(n) not in used]))
         entries.append(RosterEntry(sub, jersey, sub=True))
     return sorted(entries, key=lambda e: int(e.jersey))

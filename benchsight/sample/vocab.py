@@ -86,7 +86,10 @@ DETAILS_2 = (
     ("Play_Deke", "Play"), ("Play_DumpChase", "Play"), ("Play_Dump/RimInZone", "Play"),
 )  # fmt: skip
 DETAIL_1_IDS = {value: f"ED{i + 1:04d}" for i, (value, *_) in enumerate(DETAILS_1)}
-DETAIL_2_IDS = {value: f"ED{i + 101:03d}" for i, (value, _) in enumerate(DETAILS_2)}
+DETAIL_2_ROW_IDS = tuple(f"ED{i + 101:03d}" for i in range(len(DETAILS_2)))
+DETAIL_2_IDS: dict[str, str] = {}
+for _row_id, (_value, _) in zip(DETAIL_2_ROW_IDS, DETAILS_2, strict=True):
+    DETAIL_2_IDS.setdefault(_value, _row_id)
 
 # Player play details (playD1 / playD2): (value, category, skill level)
 PLAY_DETAILS = (

@@ -26,7 +26,7 @@ from benchsight.sample.league import (
 )
 from benchsight.sample.vocab import (
     DETAIL_1_IDS,
-    DETAIL_2_IDS,
+    DETAIL_2_ROW_IDS,
     DETAILS_1,
     DETAILS_2,
     EVENT_TYPES,
@@ -59,10 +59,10 @@ SHEETS = {
                         "player_position", "games_played", "goals", "assist", "goals_against", "pim",
                         "shutouts", "team_id", "opp_team_id", "player_full_name", "player_id", "date",
                         "season", "sub", "current_team"),
-    "fact_registration": ("player_full_name", "player_id", "season_id", "season", "restricted", "email",
+    "fact_registration": ("player_season_registration_id", "player_full_name", "player_id", "season_id", "season", "restricted", "email",
                           "position", "norad_experience", "caf", "highest_beer_league_played", "skill_rating",
                           "age", "referred_by", "notes", "sub_yn", "drafted_team_name", "drafted_team_id"),
-    "fact_draft": ("team_id", "skill_rating", "round", "player_full_name", "player_id", "team_name", "restricted",
+    "fact_draft": ("player_draft_id", "team_id", "skill_rating", "round", "player_full_name", "player_id", "team_name", "restricted",
                    "overall_draft_round", "overall_draft_position", "unrestricted_draft_position", "season",
                    "season_id", "league"),
     "fact_leadership": ("player_full_name", "player_id", "leadership", "skill_rating", "team_name", "team_id",
@@ -271,10 +271,10 @@ def write_workbook(path, league: League, officials: dict[int, OfficialGame]) -> 
             ranked = sorted(t.players, key=lambda p: (-p.rating, p.player_id))
             for rnd, p in enumerate(ranked, start=1):
                 pick += 1
-                put("fact_registration", (p.full_name, p.player_id, s.season_id, s.season, "N", _email(p), POSITION_NAMES[p.position],
+                put("fact_registration", (f"{p.player_id}-{s.season_id}", p.full_name, p.player_id, s.season_id, s.season, "N", _email(p), POSITION_NAMES[p.position],
                                           rng.randint(0, 12), "Y", rng.choice(("C", "D", "B")), p.rating,
                                           s.season // 10000 - p.birth_year, "", "", "N", t.name, t.team_id))  # fmt: skip
-                put("fact_draft", (t.team_id, p.rating, rnd, p.full_name, p.player_id, t.name, "N", rnd, pick, pick,
+                put("fact_draft", (f"D{s.season_id}-{p.player_id}", t.team_id, p.rating, rnd, p.full_name, p.player_id, t.name, "N", rnd, pick, pick,
                                    s.season, s.season_id, league.name))  # fmt: skip
             for p, role in zip(ranked[:3], ("C", "A", "A"), strict=False):
                 put(
@@ -320,11 +320,11 @@ def write_workbook(path, league: League, officials: dict[int, OfficialGame]) -> 
                 danger,
             ),
         )
-    for value, etype in DETAILS_2:
+    for row_id, (value, etype) in zip(DETAIL_2_ROW_IDS, DETAILS_2, strict=True):
         put(
             "dim_event_detail_2",
             (
-                DETAIL_2_IDS[value],
+                row_id,
                 value,
                 value.replace("_", " "),
                 etype,
