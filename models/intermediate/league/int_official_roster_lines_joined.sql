@@ -1,0 +1,39 @@
+-- One row per official roster line (game x player) of a played league game, with the game's
+-- season and game type and, where the final score is known, the player's team's result.
+with rosters as (select * from {{ ref('stg_blb__game_rosters') }}),
+
+games as (select * from {{ ref('stg_blb__games') }}),
+
+team_games as (select * from {{ ref('int_official_games_unpivoted') }}),
+
+final as (
+    select
+        rosters.game_id,
+        rosters.player_id,
+        rosters.team_id,
+        rosters.player_full_name,
+        rosters.player_position,
+        -- A line counts as a game played unless the sheet says 0 games for it.
+        coalesce(rosters.games_played, 1) > 0 as played,
+        rosters.goals,
+        rosters.assists,
+        rosters.goals_against,
+        rosters.pim,
+        rosters.shutouts,
+        rosters.sub,
+        games.season_id,
+        games.season,
+        games.game_type,
+        games.game_date,
+        team_games.result
+    from rosters
+    inner join games on games.game_id = rosters.game_id
+    left join team_games
+        on team_games.game_id = rosters.game_id
+        and team_games.team_id = rosters.team_id
+    where games.schedule_type = 'Past'
+        and games.game_type in ('Regular', 'Playoffs')
+        and games.season_id is not null
+)
+
+select * from final

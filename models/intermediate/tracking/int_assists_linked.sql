@@ -1,0 +1,71 @@
+-- Grain: assist flag (an event_player_1 whose playD1 is AssistPrimary / AssistSecondary /
+-- AssistTertiary). Tied to a goal by assistToGoalIdx where present, else to the same team's next
+-- goal in the same sequence (no stoppage between). Per goal at most one A1 and one A2 count
+-- (`is_counted`): the flag tied by index first, then the latest; the rest are QA anomalies.
+with event_players as (select * from {{ ref('fact_event_players') }}),
+
+events as (select * from {{ ref('fact_events') }}),
+
+goals as (select * from {{ ref('int_goals_linked') }}),
+
+flags as (
+    select
+        p.event_id,
+        p.game_id,
+        p.event_idx,
+        p.venue,
+        p.player_id,
+        p.jersey,
+        p.play_d1,
+        case p.play_d1
+            when 'AssistPrimary' then 'A1'
+            when 'AssistSecondary' then 'A2'
+            when 'AssistTertiary' then 'A3'
+        end as assist_kind,
+        e.event_type,
+        e.sequence_no,
+        e.assist_to_goal_idx
+    from event_players as p
+    inner join events as e on e.event_id = p.event_id
+    where p.role = 'event_player_1'
+        and p.play_d1 in ('AssistPrimary', 'AssistSecondary', 'AssistTertiary')
+),
+
+linked as (
+    select
+        f.*,
+        coalesce(
+            (
+                select g.goal_id from goals as g
+                where g.game_id = f.game_id and g.event_idx = f.assist_to_goal_idx and g.venue = f.venue
+            ),
+            (
+                select g.goal_id from goals as g
+                where g.game_id = f.game_id
+                    and g.venue = f.venue
+                    and g.event_idx > f.event_idx
+                    and g.sequence_no = f.sequence_no
+                order by g.event_idx
+                limit 1
+            )
+        ) as goal_id,
+        exists (
+            select 1 from goals as g
+            where g.game_id = f.game_id and g.event_idx = f.assist_to_goal_idx and g.venue = f.venue
+        ) as linked_by_index
+    from flags as f
+),
+
+final as (
+    select
+        l.*,
+        l.goal_id is not null
+            and l.assist_kind in ('A1', 'A2')
+            and row_number() over (
+                partition by l.goal_id, l.assist_kind
+                order by l.linked_by_index desc, l.event_idx desc
+            ) = 1 as is_counted
+    from linked as l
+)
+
+select * from final

@@ -1,0 +1,115 @@
+-- Grain: shot attempt. Location and context features: the shooter's point (else the puck's) in
+-- the published frame (event team attacking right, net at (89, 0)), distance and angle to the
+-- net, rebound and rush flags, and danger points (metrics.md, thresholds in seed
+-- metric_thresholds).
+with shots as (select * from {{ ref('int_shots_classified') }}),
+
+events as (select * from {{ ref('fact_events') }}),
+
+event_players as (select * from {{ ref('fact_event_players') }}),
+
+points as (select * from {{ ref('stg_tracker__xy_points') }} where x_centred is not null and y_centred is not null),
+
+games as (select game_id, home_attacks_right_p1 from {{ ref('stg_tracker__games') }}),
+
+entry_types as (select * from {{ ref('dim_zone_entry_type') }}),
+
+t as (
+    select
+        max(value) filter (where name = 'net_x_ft') as net_x,
+        max(value) filter (where name = 'blue_line_x_ft') as blue_line_x,
+        max(value) filter (where name = 'slot_x_min_ft') as slot_x_min,
+        max(value) filter (where name = 'slot_y_max_ft') as slot_y_max,
+        max(value) filter (where name = 'circles_x_min_ft') as circles_x_min,
+        max(value) filter (where name = 'circles_y_max_ft') as circles_y_max,
+        max(value) filter (where name = 'rebound_window_s') as rebound_window,
+        max(value) filter (where name = 'rush_window_s') as rush_window
+    from {{ ref('metric_thresholds') }}
+),
+
+shooter_points as (
+    select distinct on (ep.event_id)
+        ep.event_id, pt.x_centred as x, pt.y_centred as y
+    from event_players as ep
+    inner join points as pt
+        on pt.game_id = ep.game_id and pt.event_idx = ep.event_idx
+        and pt.kind = 'player' and pt.player_order = ep.player_order
+    where ep.role = 'event_player_1'
+    order by ep.event_id, pt.seq
+),
+
+puck_points as (
+    select distinct on (game_id, event_idx)
+        game_id::bigint * 100000 + event_idx as event_id, x_centred as x, y_centred as y
+    from points
+    where kind = 'puck'
+    order by game_id, event_idx, seq
+),
+
+located as (
+    select
+        s.*,
+        coalesce(sp.x, pp.x) as raw_x,
+        coalesce(sp.y, pp.y) as raw_y,
+        {{ attacks_right('s.venue', 's.period', 'g.home_attacks_right_p1') }} as attacks_right
+    from shots as s
+    left join games as g on g.game_id = s.game_id
+    left join shooter_points as sp on sp.event_id = s.location_event_id
+    left join puck_points as pp on pp.event_id = s.location_event_id
+),
+
+oriented as (
+    select
+        l.*,
+        {{ oriented('l.raw_x', 'coalesce(l.attacks_right, true)') }} as x,
+        {{ oriented('l.raw_y', 'coalesce(l.attacks_right, true)') }} as y
+    from located as l
+),
+
+with_context as (
+    select
+        o.*,
+        exists (
+            select 1 from shots as prior
+            where prior.game_id = o.game_id
+                and prior.venue = o.venue
+                and prior.sequence_no = o.sequence_no
+                and prior.event_idx < o.event_idx
+                and prior.outcome in ('saved', 'missed', 'blocked')
+                and o.elapsed_s - prior.elapsed_s between 0 and t.rebound_window
+        ) as is_rebound,
+        exists (
+            select 1 from events as entry
+            inner join entry_types as et on et.detail2 = entry.detail2 and et.is_controlled
+            where entry.game_id = o.game_id
+                and entry.venue = o.venue
+                and entry.sequence_no = o.sequence_no
+                and entry.event_idx < o.event_idx
+                and entry.detail1 = 'Zone_Entry'
+                and o.elapsed_s - entry.elapsed_s between 0 and t.rush_window
+        ) as is_rush
+    from oriented as o
+    cross join t
+),
+
+final as (
+    select
+        w.*,
+        round(sqrt(power(t.net_x - w.x, 2) + power(w.y, 2))::numeric, 2) as distance_ft,
+        round(degrees(atan2(abs(w.y), t.net_x - w.x))::numeric, 2) as angle_deg,
+        case
+            when w.x is null then 1
+            when w.x < t.blue_line_x then 0
+            when w.x >= t.slot_x_min and w.x <= t.net_x and abs(w.y) <= t.slot_y_max then 3
+            when w.x >= t.circles_x_min and abs(w.y) <= t.circles_y_max then 2
+            else 1
+        end
+        + case when w.is_rush then 1 else 0 end
+        + case when w.is_rebound then 1 else 0 end
+        - case when w.outcome = 'blocked' then 1 else 0 end as danger_points,
+        case when w.x is null then 'no_xy' else 'xy' end as danger_method
+    from with_context as w
+    cross join t
+)
+
+select * from final

@@ -1,0 +1,23 @@
+-- Who was on the ice for each event: the players of the shift row the event matched by the
+-- half-open rule (int_events_matched_to_shifts). Events of games without usable shifts have no rows.
+with events as (select * from {{ ref('fact_events') }} where shift_id is not null),
+
+shift_players as (select * from {{ ref('fact_shift_players') }}),
+
+final as (
+    select
+        e.event_id,
+        e.game_id,
+        sp.venue,
+        sp.team_id,
+        sp.player_id,
+        sp.jersey,
+        sp.slot,
+        sp.is_goalie,
+        sp.venue = e.venue as is_event_team,
+        e.shift_id
+    from events as e
+    inner join shift_players as sp on sp.shift_id = e.shift_id
+)
+
+select * from final

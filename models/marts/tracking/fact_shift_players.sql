@@ -1,0 +1,27 @@
+with shift_players as (select * from {{ ref('int_shift_players_unpivoted') }}),
+
+schedule as (select * from {{ ref('stg_blb__games') }}),
+
+final as (
+    select
+        sp.shift_id,
+        sp.game_id,
+        sp.shift_idx,
+        sp.period,
+        sp.venue,
+        {{ side_value('sp.venue', 's.home_team_id', 's.away_team_id') }} as team_id,
+        sp.slot,
+        sp.slot_order,
+        sp.jersey,
+        sp.player_name,
+        sp.player_id,
+        sp.is_goalie_slot as is_goalie,
+        sp.start_elapsed_s,
+        sp.end_elapsed_s,
+        case when sp.is_usable then sp.duration_s else 0 end as toi_seconds,
+        sp.is_usable
+    from shift_players as sp
+    left join schedule as s on s.game_id = sp.game_id
+)
+
+select * from final

@@ -1,0 +1,1 @@
+{{ zone_transition_fact('Entry', 'dim_zone_entry_type') }}

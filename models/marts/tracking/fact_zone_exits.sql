@@ -1,0 +1,1 @@
+{{ zone_transition_fact('Exit', 'dim_zone_exit_type') }}
