@@ -26,7 +26,7 @@ MAJOR_S = 6 * 60
 # The generator's goal model: logit(p) = intercept + sum(coefficient * feature), per unblocked
 # attempt. Distances in feet from the attacked net at (89, 0), angles in degrees off the centre line.
 GOAL_MODEL = {
-    "intercept": -1.95,
+    "intercept": -2.05,
     "distance_ft": -0.0316,
     "angle_deg": -0.0081,
     "rebound": 0.413,
@@ -197,6 +197,19 @@ class _Side:
         self.d_since = 0
         self.f_next = 0
         self.d_next = 0
+        # A staggered line change: the new forwards still on the bench, and when they come on.
+        self.incoming: list[Player] = []
+        self.incoming_at = 0
+        self.incoming_line: set[str] = set()
+
+    def swap_in(self, players: list[Player], new_line: set[str]) -> None:
+        """Put `players` on for forwards who are not part of `new_line` (one-by-one changes)."""
+        for p in players:
+            for slot in ("F1", "F2", "F3", "X"):
+                current = self.slots[slot]
+                if current is not None and current.player_id not in new_line:
+                    self.slots[slot] = p
+                    break
 
     def boxed(self) -> set[str]:
         return {p.player_id for _, _, p in self.penalties}
@@ -427,10 +440,10 @@ class _Sim:
         rng = self.rng
         if new_f:
             s.f_since = now
-            s.f_next = now + rng.randint(60, 115)
+            s.f_next = now + rng.randint(75, 135)
         if new_d:
             s.d_since = now
-            s.d_next = now + rng.randint(75, 140)
+            s.d_next = now + rng.randint(90, 160)
 
     def on_the_fly(self) -> None:
         now = self.gt()
@@ -440,13 +453,42 @@ class _Sim:
             pull = self.should_pull(side)
             change_f = now >= s.f_next
             change_d = now >= s.d_next
+            if s.incoming and now >= s.incoming_at and not (released or pull or change_d):
+                # The rest of a staggered change comes on.
+                self.cut("", "OnTheFly")
+                s.swap_in(s.incoming, s.incoming_line)
+                s.incoming = []
+                continue
+            if change_f and not (released or pull or change_d) and self.rng.random() < 0.6:
+                self.staggered_change(side)
+                continue
             if released or pull or change_f or change_d:
+                s.incoming = []
                 self.cut("", "OnTheFly")
                 for pen in released:
                     s.penalties.remove(pen)
                 if pull:
                     s.pulled = True
                 self.relineup(side, change_f, change_d)
+
+    def staggered_change(self, side: str) -> None:
+        """Forwards change one or two at a time, as they do on the fly, giving short rows."""
+        s = self.sides[side]
+        rng = self.rng
+        on = [s.slots[slot] for slot in ("F1", "F2", "F3", "X") if s.slots[slot] is not None]
+        exclude = s.boxed() | {p.player_id for p in on}
+        new_line = s._take(s.forwards, "f_ptr", len(on), exclude)
+        if not new_line:
+            s.f_next = self.gt() + rng.randint(75, 135)
+            return
+        first = rng.choice((1, 1, 2))
+        self.cut("", "OnTheFly")
+        s.swap_in(new_line[:first], {p.player_id for p in new_line})
+        s.incoming = new_line[first:]
+        s.incoming_line = {p.player_id for p in new_line}
+        s.incoming_at = self.gt() + rng.randint(2, 9)
+        s.f_since = self.gt()
+        s.f_next = self.gt() + rng.randint(75, 135)
 
     def should_pull(self, side: str) -> bool:
         s = self.sides[side]
@@ -490,6 +532,7 @@ class _Sim:
         for s_name in SIDES:
             s = self.sides[s_name]
             s.penalties = [pen for pen in s.penalties if pen[0] > now]
+            s.incoming = []
             if s.pulled and not self.should_keep_pulled(s_name):
                 s.pulled = False
             if self.should_pull(s_name):
@@ -608,7 +651,7 @@ class _Sim:
             players.append(self.ep(opp_side, interceptor, "opp", 1,
                                    d1="PassDeflected" if outcome == "Pass_Deflected" else ("PassIntercepted" if outcome == "Pass_Intercepted" else "")))  # fmt: skip
         self.emit("Pass", self.pos, self.zone, outcome, d2, None, players)
-        if rng.random() < 0.55:
+        if rng.random() < 0.45:
             give = {"Pass_Missed": "Giveaway_PassMissed", "Pass_Intercepted": "Giveaway_PassIntercepted",
                     "Pass_Deflected": "Giveaway_PassBlocked"}[outcome]  # fmt: skip
             tp = [self.ep(self.pos, c, "event", 1)]
@@ -752,7 +795,7 @@ class _Sim:
         if opp_en and r < 0.12:
             self.shot(long_range=True)
             return
-        if r < 0.36:
+        if r < 0.31:
             self.possession_event("" if rng.random() < 0.6 else "Possession_PuckRetrieval")
             self.gap()
         elif r < 0.72:
@@ -819,6 +862,17 @@ class _Sim:
                 None,
                 [self.ep(self.pos, c, "event", 1)],
             )
+            if rng.random() < 0.6:
+                # The clear crosses the far blue line: the tracker logs an entry for it too.
+                self.emit(
+                    "Zone_Entry_Exit",
+                    self.pos,
+                    "o",
+                    "Zone_Entry",
+                    "ZoneEntry_FromExitClear",
+                    "s" if rng.random() < 0.5 else None,
+                    [self.ep(self.pos, c, "event", 1)],
+                )
             self.giveaway(
                 "Giveaway_ZoneClear/Dump"
                 if rng.random() < 0.6
@@ -844,10 +898,10 @@ class _Sim:
         if opp_en and r < 0.1:
             self.shot(long_range=True)
             return
-        if r < 0.24:
+        if r < 0.18:
             self.possession_event("")
             self.gap()
-        elif r < 0.5:
+        elif r < 0.38:
             self.pass_attempt()
             self.gap()
         elif r < 0.97:
@@ -926,7 +980,7 @@ class _Sim:
         )
         if r < shoot:
             self.shot()
-        elif r < shoot + 0.22:
+        elif r < shoot + 0.18:
             self.possession_event("" if rng.random() < 0.7 else "Possession_PuckRecovery")
             self.gap()
         elif r < shoot + 0.47:
