@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -26,7 +27,8 @@ _module_numbers = count(1)
 
 
 def _url_for(admin_url: str, dbname: str) -> str:
-    return psycopg.conninfo.make_conninfo(admin_url, dbname=dbname)
+    """The same server URL with another database (a URL, as DATABASE_URL would be)."""
+    return urlsplit(admin_url)._replace(path=f"/{dbname}").geturl()
 
 
 def _drop_leftovers(admin_url: str) -> None:

@@ -1,0 +1,294 @@
+"""The warehouse built from the real fixture games, checked against numbers computed here.
+
+Every expected number is computed in this file straight from the tracker JSON (or written down
+from reading the game), never read back from the warehouse's own SQL.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import psycopg
+import pytest
+from fixture_league import OFFICIAL_FINALS, build_fixture_workbook, read_game
+
+from benchsight.config import REPO_ROOT
+from benchsight.db import connection_env
+from loaders.tracking import load_tracking_paths
+from loaders.workbook_load import load_workbook_file
+
+pytestmark = pytest.mark.slow
+
+SAVED = {"Shot_OnNetSaved", "Shot_OnNet", "Shot_DeflectedOnNetSaved", "Shot_TippedOnNetSaved"}
+MISSED = {"Shot_Missed", "Shot_MissedPost", "Shot_HitPost", "Shot_Deflected"}
+BLOCKED = {"Shot_Blocked", "Shot_BlockedSameTeam"}
+GOAL_SHOTS = {"Shot_Goal", "Shot_OnNetGoal"}
+
+
+def run_dbt(db_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, **connection_env(db_url), "DO_NOT_TRACK": "1"}
+    target = REPO_ROOT / ".benchsight" / f"dbt-target-{db_url.rsplit('/', 1)[-1]}"
+    return subprocess.run(
+        [str(Path(os.sys.executable).parent / "dbt"), *args, "--target-path", str(target)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def warehouse(db_url: str, fixtures_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    tracker_dir = fixtures_dir / "tracker"
+    workbook = build_fixture_workbook(
+        tracker_dir, tmp_path_factory.mktemp("wb") / "BLB_TABLES.xlsx"
+    )
+    with psycopg.connect(db_url) as conn:
+        assert not load_workbook_file(conn, workbook).failed
+        outcomes = load_tracking_paths(conn, [tracker_dir])
+        assert not [o for o in outcomes if o.failed]
+    done = run_dbt(db_url, "build")
+    assert done.returncode == 0, done.stdout[-4000:]
+    return db_url
+
+
+def rows(db_url: str, query: str, *params) -> list[tuple]:
+    with psycopg.connect(db_url) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+# ------------------------------------------------------------------------------------- from JSON
+def clock(text: str) -> float | None:
+    try:
+        minutes, seconds = text.split(":")
+        return int(minutes) * 60 + float(seconds)
+    except (ValueError, AttributeError):
+        return None
+
+
+def jersey_map(game: dict) -> dict[tuple[str, str], str]:
+    return {
+        (venue, str(p["num"])): p["id"]
+        for venue in ("home", "away")
+        for p in game["rosters"][venue]
+    }
+
+
+def expected_box_score(game: dict) -> dict[str, Counter]:
+    """Per player: goals, a1, a2, sog, attempts, blocks, fo wins/losses; per team: goals, attempts."""
+    ids = jersey_map(game)
+    box: dict[str, Counter] = {}
+
+    def credit(venue: str, num, stat: str) -> None:
+        pid = ids.get((venue, str(num)))
+        if pid:
+            box.setdefault(pid, Counter())[stat] += 1
+
+    def player(event: dict, role: str) -> dict | None:
+        return next((p for p in event["players"] if p["role"] == role), None)
+
+    other = {"home": "away", "away": "home"}
+    for event in game["events"]:
+        kind, detail, team = event["type"], event["detail1"], event["team"]
+        shooter, opponent = player(event, "event_player_1"), player(event, "opp_player_1")
+        if kind == "Goal" and detail == "Goal_Scored":
+            box.setdefault(f"team:{team}", Counter())["goals"] += 1
+            box[f"team:{team}"]["attempts"] += 1
+            credit(team, shooter["num"], "goals")
+            credit(team, shooter["num"], "sog")
+            credit(team, shooter["num"], "attempts")
+        elif kind == "Shot" and detail in SAVED | MISSED | BLOCKED:
+            box.setdefault(f"team:{team}", Counter())["attempts"] += 1
+            credit(team, shooter["num"], "attempts")
+            if detail in SAVED:
+                credit(team, shooter["num"], "sog")
+            if detail == "Shot_Blocked" and opponent:
+                credit(other[team], opponent["num"], "blocks")
+        elif kind == "Faceoff":
+            if shooter:
+                credit(team, shooter["num"], "fo_wins")
+            if opponent:
+                credit(other[team], opponent["num"], "fo_losses")
+        for p in event["players"]:
+            if p["role"] == "event_player_1" and event.get("assistToGoalIdx") is not None:
+                if p["playD1"] == "AssistPrimary":
+                    credit(team, p["num"], "a1")
+                elif p["playD1"] == "AssistSecondary":
+                    credit(team, p["num"], "a2")
+    return box
+
+
+def expected_toi(game: dict) -> Counter:
+    ids = jersey_map(game)
+    toi: Counter = Counter()
+    for shift in game["shifts"]:
+        start, end = clock(shift["start_time"]), clock(shift["end_time"])
+        if start is None or end is None or start <= end:
+            continue
+        for venue in ("home", "away"):
+            for slot, who in (shift[venue] or {}).items():
+                if who and slot != "G" and (venue, str(who["num"])) in ids:
+                    toi[ids[(venue, str(who["num"]))]] += start - end
+    return toi
+
+
+# ------------------------------------------------------------------------------------- the checks
+@pytest.mark.parametrize("game_id", [18969, 18981])
+def test_goals_by_team_match_the_official_finals(warehouse: str, game_id: int) -> None:
+    got = dict(
+        rows(
+            warehouse,
+            "select venue, goals_for from fact_team_game_stats where game_id = %s",
+            game_id,
+        )
+    )
+    assert (got["home"], got["away"]) == OFFICIAL_FINALS[game_id]
+    recon = rows(
+        warehouse, "select distinct status from qa_goal_reconciliation where game_id = %s", game_id
+    )
+    assert recon == [("match",)]
+
+
+@pytest.mark.parametrize("game_id", [18969, 18981])
+def test_player_counting_stats_match_the_json(
+    warehouse: str, fixtures_dir: Path, game_id: int
+) -> None:
+    expected = expected_box_score(read_game(fixtures_dir / "tracker", game_id))
+    got = rows(
+        warehouse,
+        "select player_id, goals, a1, a2, sog, attempts, blocks, fo_wins, fo_losses"
+        " from fact_player_game_stats where game_id = %s",
+        game_id,
+    )
+    assert got, "no player rows"
+    stats = ("goals", "a1", "a2", "sog", "attempts", "blocks", "fo_wins", "fo_losses")
+    for player_id, *values in got:
+        want = expected.get(player_id, Counter())
+        assert dict(zip(stats, values, strict=True)) == {s: want[s] for s in stats}, player_id
+    # Nobody with a stat in the JSON is missing from the table (goalies are in their own table).
+    skaters = {r[0] for r in got}
+    missing = {
+        p
+        for p, c in expected.items()
+        if not p.startswith("team:") and p not in skaters and c["goals"]
+    }
+    assert not missing
+
+
+@pytest.mark.parametrize("game_id", [18969, 18981])
+def test_team_attempts_are_counted_once_from_events(
+    warehouse: str, fixtures_dir: Path, game_id: int
+) -> None:
+    expected = expected_box_score(read_game(fixtures_dir / "tracker", game_id))
+    got = dict(
+        rows(
+            warehouse,
+            "select venue, attempts_for from fact_team_game_stats where game_id = %s",
+            game_id,
+        )
+    )
+    assert got == {
+        "home": expected["team:home"]["attempts"],
+        "away": expected["team:away"]["attempts"],
+    }
+    summed = dict(
+        rows(
+            warehouse,
+            "select venue, sum(cf) from fact_player_game_stats where game_id = %s group by venue",
+            game_id,
+        )
+    )
+    # Summing on-ice Corsi over skaters counts each attempt about five times: never the team number.
+    assert summed["home"] > 4 * got["home"]
+
+
+@pytest.mark.parametrize("game_id", [18969, 18981])
+def test_time_on_ice_matches_the_shifts(warehouse: str, fixtures_dir: Path, game_id: int) -> None:
+    expected = expected_toi(read_game(fixtures_dir / "tracker", game_id))
+    got = dict(
+        rows(
+            warehouse,
+            "select player_id, toi_seconds from fact_player_game_stats where game_id = %s",
+            game_id,
+        )
+    )
+    for player_id, seconds in expected.items():
+        assert float(got[player_id]) == pytest.approx(seconds, abs=0.05), player_id
+
+
+def test_18969_goal_details(warehouse: str) -> None:
+    goals = rows(
+        warehouse,
+        "select event_id - game_id::bigint * 100000, venue, period, strength_state, is_gwg,"
+        " a1_player_id is not null, a2_player_id is not null"
+        " from fact_goals where game_id = 18969 order by event_id",
+    )
+    # Read off the JSON: goal idx, team, period; the only secondary assist is on the last goal,
+    # the home team's fourth goal is the winner (4-3), and idx 1067 came at 5 on 4.
+    assert goals == [
+        (189, "home", 1, "5v5", False, True, False),
+        (354, "away", 1, "5v5", False, True, False),
+        (422, "away", 1, "5v5", False, True, False),
+        (975, "home", 2, "5v5", False, True, False),
+        (1067, "away", 3, "5v4", False, True, False),
+        (1263, "home", 3, "5v5", False, True, False),
+        (1496, "home", 3, "5v5", True, True, True),
+    ]
+
+
+def test_extra_assist_flag_in_18969_is_reported(warehouse: str) -> None:
+    # 8 AssistPrimary flags for 7 goals: idx 349 (no assistToGoalIdx) and 351 both precede goal 354.
+    anomalies = rows(
+        warehouse,
+        "select flag_event_idx, goal_id - game_id::bigint * 100000, anomaly from qa_assist_anomalies where game_id = 18969",
+    )
+    assert anomalies == [(349, 354, "extra_primary")]
+
+
+def test_game_without_shifts_has_events_but_null_on_ice(warehouse: str) -> None:
+    (goals,) = rows(warehouse, "select count(*) from fact_goals where game_id = 18965")[0]
+    assert goals == 6
+    on_ice = rows(
+        warehouse,
+        "select count(*), count(toi_seconds), count(cf), count(plus_minus), sum(goals)"
+        " from fact_player_game_stats where game_id = 18965",
+    )[0]
+    assert on_ice[0] > 0 and on_ice[1:4] == (0, 0, 0) and on_ice[4] == 6
+    grade, reasons = rows(
+        warehouse, "select grade, reasons from qa_game_quality where game_id = 18965"
+    )[0]
+    assert grade == "D"
+    assert any("no usable shifts" in r for r in reasons)
+
+
+def test_template_game_is_unusable(warehouse: str) -> None:
+    grade, reasons = rows(
+        warehouse, "select grade, reasons from qa_game_quality where game_id = 18977"
+    )[0]
+    assert grade == "F" and reasons == ["no events (a template or an empty export)"]
+    assert rows(warehouse, "select count(*) from fact_player_game_stats where game_id = 18977") == [
+        (0,)
+    ]
+    assert rows(warehouse, "select count(*) from fact_team_game_stats where game_id = 18977") == [
+        (0,)
+    ]
+    status = rows(
+        warehouse, "select tracking_status, grade from fact_game_status where game_id = 18977"
+    )
+    assert status == [("empty", "F")]
+
+
+def test_partial_game_uses_its_own_period_length(warehouse: str) -> None:
+    # 19038 has a 21-minute first period (periodLengths "1": 21); the first shift starts at 21:00.
+    (start,) = rows(
+        warehouse, "select start_elapsed_s from fact_shifts where game_id = 19038 and shift_idx = 0"
+    )[0]
+    assert float(start) == 0
+    grade, reasons = rows(
+        warehouse, "select grade, reasons from qa_game_quality where game_id = 19038"
+    )[0]
+    assert grade == "D" and "partial: 1 of 3 periods tracked" in reasons
