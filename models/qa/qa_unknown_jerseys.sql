@@ -5,7 +5,7 @@ with event_players as (select * from {{ ref('fact_event_players') }}),
 shift_players as (select * from {{ ref('fact_shift_players') }}),
 
 unknown as (
-    select game_id, venue, jersey, 'event' as seen_in from event_players
+    select game_id, coalesce(venue, 'unknown') as venue, jersey, 'event' as seen_in from event_players
     where player_id is null and jersey is not null
     union all
     select game_id, venue, jersey, 'shift' as seen_in from shift_players
