@@ -1,3 +1,6 @@
+-- A table (not ephemeral) so its rule has a dbt unit test of its own.
+{{ config(materialized='table') }}
+
 -- Grain: assist flag (an event_player_1 whose playD1 is AssistPrimary / AssistSecondary /
 -- AssistTertiary). Tied to a goal by assistToGoalIdx where present, else to the same team's next
 -- goal in the same sequence (no stoppage between). Per goal at most one A1 and one A2 count

@@ -1,3 +1,6 @@
+-- A table (not ephemeral) so its rule has a dbt unit test of its own.
+{{ config(materialized='table') }}
+
 -- Grain: event. The shift row (on-ice set) an event happened in, by the half-open rule on
 -- elapsed time: a faceoff belongs to the shift with start <= t < end (the players who took the
 -- draw); every other event to start < t <= end (the players who were out there when it

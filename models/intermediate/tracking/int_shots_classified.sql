@@ -1,3 +1,6 @@
+-- A table (not ephemeral) so its rule has a dbt unit test of its own.
+{{ config(materialized='table') }}
+
 -- Grain: shot attempt. Every `Shot` event classified once through seed dim_shot_outcome; the
 -- goal-outcome Shot rows are replaced by the goals themselves (one attempt per Goal_Scored
 -- event, located by its Shot row when there is one), so a goal counts exactly once and still

@@ -109,30 +109,7 @@ time_on_ice as (
     group by game_id, player_id
 ),
 
-shift_islands as (
-    -- A shift for counting purposes is a maximal run of consecutive usable shift rows with the
-    -- player on (gaps-and-islands); a new period starts a new shift.
-    select game_id, player_id, count(*) filter (where starts_shift) as shifts
-    from (
-        select
-            sp.game_id,
-            sp.player_id,
-            coalesce(
-                lag(seq.shift_no) over w is distinct from seq.shift_no - 1
-                or lag(sp.period) over w is distinct from sp.period,
-                true
-            ) as starts_shift
-        from shift_players as sp
-        inner join (
-            select shift_id, row_number() over (partition by game_id order by period, start_elapsed_s, shift_idx) as shift_no
-            from {{ ref('fact_shifts') }}
-            where is_usable
-        ) as seq on seq.shift_id = sp.shift_id
-        where sp.player_id is not null and not sp.is_goalie
-        window w as (partition by sp.game_id, sp.player_id order by seq.shift_no)
-    ) as runs
-    group by game_id, player_id
-),
+shift_islands as (select * from {{ ref('int_player_shift_islands') }}),
 
 on_ice_shots as (
     select
