@@ -1,0 +1,80 @@
+{#- Workbook cells arrive as text, written however the cell was typed: `3`, `3.0`, ` 3 `, a date
+    with a time part, `Y` / `yes` / `1`. These macros turn such text into typed values and return
+    null (never an error, never 0) for anything they cannot read, so one odd cell cannot stop a
+    build; staging tests and QA see the nulls. -#}
+
+{#- Blank or whitespace-only text is null. -#}
+{% macro wb_text(column) -%}
+    nullif(btrim({{ column }}), '')
+{%- endmacro %}
+
+{#- An identifier typed as a number reads `10001.0`: keep the digits the league wrote. -#}
+{% macro wb_id(column) -%}
+    nullif(regexp_replace(btrim({{ column }}), '^([0-9]+)\.0+$', '\1'), '')
+{%- endmacro %}
+
+{% macro wb_numeric(column) -%}
+    case
+        when btrim({{ column }}) ~ '^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$'
+            then btrim({{ column }})::numeric
+    end
+{%- endmacro %}
+
+{#- Whole numbers only: `3` and `3.0` read 3, `3.5` is not a count and reads null. -#}
+{% macro wb_integer(column) -%}
+    case
+        when btrim({{ column }}) ~ '^[+-]?[0-9]{1,9}(\.0*)?$'
+            then btrim({{ column }})::numeric::integer
+    end
+{%- endmacro %}
+
+{#- ISO dates with or without a time part (`2025-09-07`, `2025-09-07 00:00:00`,
+    `2025-09-07T19:30`), US text dates (`9/7/2025`) and Excel serial day numbers (`45907`). -#}
+{% macro wb_date(column) -%}
+    case
+        when btrim({{ column }}) ~ '^[0-9]{4}-(0?[1-9]|1[0-2])-(0?[1-9]|[12][0-9]|3[01])([ T].*)?$'
+            then to_date(substring(btrim({{ column }}) from '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}'), 'YYYY-MM-DD')
+        when btrim({{ column }}) ~ '^(0?[1-9]|1[0-2])/(0?[1-9]|[12][0-9]|3[01])/[0-9]{4}( .*)?$'
+            then to_date(substring(btrim({{ column }}) from '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}'), 'MM/DD/YYYY')
+        when btrim({{ column }}) ~ '^[0-9]{5}(\.[0-9]+)?$'
+            then date '1899-12-30' + floor(btrim({{ column }})::numeric)::integer
+    end
+{%- endmacro %}
+
+{#- Clock times `19:30`, `7:30 PM`, `19:30:00`, a date-time's time part, or an Excel day
+    fraction (`0.8125` = 19:30). -#}
+{% macro wb_time(column) -%}
+    case
+        when btrim({{ column }}) ~* '^([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?( ?[ap]\.?m\.?)?$'
+            then replace(btrim({{ column }}), '.', '')::time
+        when btrim({{ column }}) ~ '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[ T]([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?'
+            then substring(btrim({{ column }}) from '[ T](([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)')::time
+        when btrim({{ column }}) ~ '^0?\.[0-9]+$'
+            then (interval '1 second' * round(btrim({{ column }})::numeric * 86400))::time
+    end
+{%- endmacro %}
+
+{#- Y/N flags as the league types them (`Y`, `yes`, `TRUE`, `1`, `x`; `N`, `no`, `0`). -#}
+{% macro wb_boolean(column) -%}
+    case
+        when upper(btrim({{ column }})) in ('Y', 'YES', 'TRUE', 'T', '1', '1.0', 'X') then true
+        when upper(btrim({{ column }})) in ('N', 'NO', 'FALSE', 'F', '0', '0.0') then false
+    end
+{%- endmacro %}
+
+{#- One row per key: the latest load wins, and within a load the sheet's lowest row (the row
+    the admin added last). `relation` is a CTE with the typed key columns and the lineage. -#}
+{% macro wb_latest_per_key(relation, key_columns) -%}
+    select *
+    from (
+        select
+            {{ relation }}.*,
+            row_number() over (
+                partition by {{ key_columns | join(', ') }}
+                order by load_id desc, row_number desc
+            ) as key_version
+        from {{ relation }}
+        where {% for key in key_columns %}{{ key }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
+    ) as versions
+    where key_version = 1
+{%- endmacro %}
