@@ -292,3 +292,63 @@ def test_partial_game_uses_its_own_period_length(warehouse: str) -> None:
         warehouse, "select grade, reasons from qa_game_quality where game_id = 19038"
     )[0]
     assert grade == "D" and "partial: 1 of 3 periods tracked" in reasons
+
+
+# ------------------------------------------------------------------------------------- incremental
+INCREMENTAL_TABLES = [
+    "fact_events",
+    "fact_event_players",
+    "fact_event_on_ice",
+    "fact_shifts",
+    "fact_shift_players",
+    "fact_shots",
+    "fact_player_game_stats",
+]
+
+
+def table_digests(db_url: str) -> dict[tuple[str, int], str]:
+    """md5 of each (table, game)'s rows in a stable order: equal digests, equal rows."""
+    digests = {}
+    with psycopg.connect(db_url) as conn:
+        for table in INCREMENTAL_TABLES:
+            for game_id, digest in conn.execute(
+                f"select game_id, md5(string_agg(t::text, '|' order by t::text)) from {table} as t group by game_id"
+            ):
+                digests[(table, game_id)] = digest
+    return digests
+
+
+def row_versions(db_url: str, game_id: int) -> dict[str, set[str]]:
+    """xmin of every row of a game: unchanged xmins mean the rows were not rewritten."""
+    with psycopg.connect(db_url) as conn:
+        return {
+            table: {
+                r[0]
+                for r in conn.execute(
+                    f"select xmin::text from {table} where game_id = %s", [game_id]
+                )
+            }
+            for table in INCREMENTAL_TABLES
+        }
+
+
+def test_incremental_rebuild_of_one_game_equals_a_full_rebuild(
+    warehouse: str, fixtures_dir: Path
+) -> None:
+    """Runs last in this module: it replaces game 18969 with its earlier export (100 shifts)."""
+    untouched_before = row_versions(warehouse, 18981)
+    with psycopg.connect(warehouse) as conn:
+        (outcome,) = load_tracking_paths(
+            conn, [fixtures_dir / "tracker" / "18969_earlier_export.json"], force=True
+        )
+    assert outcome.outcome == "replaced"
+
+    done = run_dbt(warehouse, "build", "--vars", "{game_ids: [18969]}")
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert rows(warehouse, "select count(*) from fact_shifts where game_id = 18969") == [(100,)]
+    assert row_versions(warehouse, 18981) == untouched_before
+    incremental = table_digests(warehouse)
+
+    done = run_dbt(warehouse, "build", "--full-refresh")
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert table_digests(warehouse) == incremental

@@ -22,7 +22,8 @@ final as (
         sh.start_elapsed_s,
         sh.end_elapsed_s,
         sh.duration_s,
-        sh.is_usable
+        sh.is_usable,
+        sh.load_id
     from slots as sl
     inner join shifts as sh on sh.shift_id = sl.shift_id
     left join jerseys as j on j.game_id = sl.game_id and j.venue = sl.venue and j.jersey = sl.jersey

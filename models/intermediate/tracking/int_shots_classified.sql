@@ -85,7 +85,8 @@ final as (
         regexp_replace(loc.detail2, '^Goal_', 'Shot_') as shot_type,
         e.strength_state,
         e.situation,
-        e.opp_goalie_on
+        e.opp_goalie_on,
+        e.load_id
     from attempts as a
     inner join events as e on e.event_id = a.event_id
     inner join events as loc on loc.event_id = a.location_event_id

@@ -1,7 +1,11 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: skater x tracked game. Counting stats from the event log; on-ice stats (TOI, shifts,
 -- plus/minus, Corsi, Fenwick, shots and goals on ice) from shifts, and null, not zero, for a
 -- game without usable shifts.
 with games as (select * from {{ ref('int_game_shift_coverage') }}),
+
+loads as (select game_id, load_id from {{ ref('stg_tracker__games') }}),
 
 jerseys as (select * from {{ ref('int_game_jerseys_resolved') }}),
 
@@ -153,6 +157,7 @@ assembled as (
         sk.venue,
         coalesce(sk.position_code, 'F') as position,
         gm.has_usable_shifts,
+        ld.load_id,
         coalesce(sc.goals, 0) as goals,
         coalesce(sc.a1, 0) as a1,
         coalesce(sc.a2, 0) as a2,
@@ -192,6 +197,7 @@ assembled as (
     from skaters as sk
     inner join games as gm on gm.game_id = sk.game_id and gm.has_events
     left join schedule as sch on sch.game_id = sk.game_id
+    left join loads as ld on ld.game_id = sk.game_id
     left join scoring as sc on sc.game_id = sk.game_id and sc.player_id = sk.player_id
     left join shooting as sh on sh.game_id = sk.game_id and sh.player_id = sk.player_id
     left join blocking as bl on bl.game_id = sk.game_id and bl.player_id = sk.player_id
@@ -202,6 +208,7 @@ assembled as (
     left join shift_islands as si on si.game_id = sk.game_id and si.player_id = sk.player_id
     left join on_ice_shots as os on os.game_id = sk.game_id and os.player_id = sk.player_id
     left join on_ice_goals as og on og.game_id = sk.game_id and og.player_id = sk.player_id
+    where {{ games_to_build('sk.game_id') }}
 ),
 
 final as (
@@ -261,7 +268,8 @@ final as (
             + a.fo_wins * w.fo_wins + a.fo_losses * w.fo_losses
             + a.cf_5v5 * w.cf_5v5 + a.ca_5v5 * w.ca_5v5 + a.gf_5v5 * w.gf_5v5 + a.ga_5v5 * w.ga_5v5
         )::numeric, 3) as game_score,
-        a.has_usable_shifts as has_on_ice_data
+        a.has_usable_shifts as has_on_ice_data,
+        a.load_id
     from assembled as a
     cross join (
         select

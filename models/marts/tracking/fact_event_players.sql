@@ -1,6 +1,11 @@
-with players as (select * from {{ ref('int_event_players_resolved') }}),
+{{ incremental_by_game_config() }}
 
-events as (select event_id, event_type, detail1, venue as event_venue, team_id, opp_team_id from {{ ref('fact_events') }}),
+with players as (select * from {{ ref('int_event_players_resolved') }} where {{ games_to_build() }}),
+
+events as (
+    select event_id, event_type, detail1, venue as event_venue, team_id, opp_team_id, load_id
+    from {{ ref('fact_events') }}
+),
 
 final as (
     select
@@ -23,7 +28,8 @@ final as (
         p.play_success,
         p.side_of_puck,
         e.event_type,
-        e.detail1
+        e.detail1,
+        e.load_id
     from players as p
     inner join events as e on e.event_id = p.event_id
 )

@@ -1,4 +1,6 @@
-with events as (select * from {{ ref('int_events_sequenced') }}),
+{{ incremental_by_game_config() }}
+
+with events as (select * from {{ ref('int_events_sequenced') }} where {{ games_to_build() }}),
 
 matched as (select * from {{ ref('int_events_matched_to_shifts') }}),
 
@@ -54,7 +56,8 @@ final as (
         linked_event_idx,
         assist_to_goal_idx,
         is_highlight,
-        player_count
+        player_count,
+        load_id
     from with_strength
 )
 

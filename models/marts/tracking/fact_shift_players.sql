@@ -1,4 +1,6 @@
-with shift_players as (select * from {{ ref('int_shift_players_unpivoted') }}),
+{{ incremental_by_game_config() }}
+
+with shift_players as (select * from {{ ref('int_shift_players_unpivoted') }} where {{ games_to_build() }}),
 
 schedule as (select * from {{ ref('stg_blb__games') }}),
 
@@ -19,7 +21,8 @@ final as (
         sp.start_elapsed_s,
         sp.end_elapsed_s,
         case when sp.is_usable then sp.duration_s else 0 end as toi_seconds,
-        sp.is_usable
+        sp.is_usable,
+        sp.load_id
     from shift_players as sp
     left join schedule as s on s.game_id = sp.game_id
 )

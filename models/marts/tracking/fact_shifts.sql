@@ -1,4 +1,6 @@
-with shifts as (select * from {{ ref('int_shifts_timed') }}),
+{{ incremental_by_game_config() }}
+
+with shifts as (select * from {{ ref('int_shifts_timed') }} where {{ games_to_build() }}),
 
 final as (
     select
@@ -23,7 +25,8 @@ final as (
         {{ strength_state('away_skaters', 'home_skaters') }} as strength_state_away,
         {{ strength_valid('home_skaters', 'away_skaters') }} as strength_state_valid,
         is_usable,
-        is_zero_length
+        is_zero_length,
+        load_id
     from shifts
 )
 

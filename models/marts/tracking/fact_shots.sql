@@ -1,4 +1,6 @@
-with shots as (select * from {{ ref('int_shots_located') }}),
+{{ incremental_by_game_config() }}
+
+with shots as (select * from {{ ref('int_shots_located') }} where {{ games_to_build() }}),
 
 on_ice_goalies as (
     select event_id, max(player_id) as goalie_player_id
@@ -45,7 +47,8 @@ final as (
         s.danger_points >= 3 as is_high_danger,
         s.strength_state,
         s.situation,
-        coalesce(not s.opp_goalie_on, false) as is_empty_net
+        coalesce(not s.opp_goalie_on, false) as is_empty_net,
+        s.load_id
     from shots as s
     left join on_ice_goalies as g on g.event_id = s.event_id
 )
