@@ -29,15 +29,34 @@
 {%- endmacro %}
 
 {#- ISO dates with or without a time part (`2025-09-07`, `2025-09-07 00:00:00`,
-    `2025-09-07T19:30`), US text dates (`9/7/2025`) and Excel serial day numbers (`45907`). -#}
+    `2025-09-07T19:30`), US text dates (`9/7/2025`) and Excel serial day numbers (`45907`).
+    A day the month does not have (`2025-02-30`) is null, not an error. -#}
 {% macro wb_date(column) -%}
+    {%- set text = 'btrim(' ~ column ~ ')' -%}
     case
-        when btrim({{ column }}) ~ '^[0-9]{4}-(0?[1-9]|1[0-2])-(0?[1-9]|[12][0-9]|3[01])([ T].*)?$'
-            then to_date(substring(btrim({{ column }}) from '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}'), 'YYYY-MM-DD')
-        when btrim({{ column }}) ~ '^(0?[1-9]|1[0-2])/(0?[1-9]|[12][0-9]|3[01])/[0-9]{4}( .*)?$'
-            then to_date(substring(btrim({{ column }}) from '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}'), 'MM/DD/YYYY')
-        when btrim({{ column }}) ~ '^[0-9]{5}(\.[0-9]+)?$'
-            then date '1899-12-30' + floor(btrim({{ column }})::numeric)::integer
+        when {{ text }} ~ '^[12][0-9]{3}-(0?[1-9]|1[0-2])-(0?[1-9]|[12][0-9]|3[01])([ T].*)?$'
+            then {{ wb_checked_date(
+                "substring(" ~ text ~ " from '^([0-9]{4})-')",
+                "substring(" ~ text ~ " from '^[0-9]{4}-([0-9]{1,2})-')",
+                "substring(" ~ text ~ " from '^[0-9]{4}-[0-9]{1,2}-([0-9]{1,2})')") }}
+        when {{ text }} ~ '^(0?[1-9]|1[0-2])/(0?[1-9]|[12][0-9]|3[01])/[12][0-9]{3}( .*)?$'
+            then {{ wb_checked_date(
+                "substring(" ~ text ~ " from '^[0-9]{1,2}/[0-9]{1,2}/([0-9]{4})')",
+                "substring(" ~ text ~ " from '^([0-9]{1,2})/')",
+                "substring(" ~ text ~ " from '^[0-9]{1,2}/([0-9]{1,2})/')") }}
+        when {{ text }} ~ '^[0-9]{5}(\.[0-9]+)?$'
+            then date '1899-12-30' + floor({{ text }}::numeric)::integer
+    end
+{%- endmacro %}
+
+{#- make_date from year, month and day texts, or null when the month has no such day. -#}
+{% macro wb_checked_date(year_text, month_text, day_text) -%}
+    case
+        when ({{ day_text }})::integer <= extract(day from (
+            make_date(({{ year_text }})::integer, ({{ month_text }})::integer, 1)
+            + interval '1 month' - interval '1 day'
+        ))
+            then make_date(({{ year_text }})::integer, ({{ month_text }})::integer, ({{ day_text }})::integer)
     end
 {%- endmacro %}
 
@@ -45,7 +64,9 @@
     fraction (`0.8125` = 19:30). -#}
 {% macro wb_time(column) -%}
     case
-        when btrim({{ column }}) ~* '^([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?( ?[ap]\.?m\.?)?$'
+        when btrim({{ column }}) ~ '^([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$'
+            then btrim({{ column }})::time
+        when btrim({{ column }}) ~* '^(0?[1-9]|1[0-2]):[0-5][0-9](:[0-5][0-9])? ?[ap]\.?m\.?$'
             then replace(btrim({{ column }}), '.', '')::time
         when btrim({{ column }}) ~ '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[ T]([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?'
             then substring(btrim({{ column }}) from '[ T](([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)')::time

@@ -17,9 +17,12 @@ Previous season N20242025F: 17001 2024-10-01 Regular N1 1-0 N2.
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -32,7 +35,25 @@ from benchsight.db import connection_env
 CURRENT = "N20252026F"
 PREVIOUS = "N20242025F"
 
-MY_SEEDS = ["dim_game_result", "dim_period", "dim_strength", "dim_situation", "dim_venue", "dim_zone", "dim_position", "dim_player_role", "dim_shot_type", "dim_takeaway_type", "dim_stoppage_type", "dim_shift_start_type", "dim_shift_stop_type", "dim_danger_level", "dim_game_state", "dim_time_bucket", "dim_stat"]
+MY_SEEDS = [
+    "dim_game_result",
+    "dim_period",
+    "dim_strength",
+    "dim_situation",
+    "dim_venue",
+    "dim_zone",
+    "dim_position",
+    "dim_player_role",
+    "dim_shot_type",
+    "dim_takeaway_type",
+    "dim_stoppage_type",
+    "dim_shift_start_type",
+    "dim_shift_stop_type",
+    "dim_danger_level",
+    "dim_game_state",
+    "dim_time_bucket",
+    "dim_stat",
+]
 SELECTION = [
     "path:models/staging/blb",
     "path:models/intermediate/league",
@@ -42,6 +63,9 @@ SELECTION = [
 
 
 def _games() -> list[dict]:
+    # Start times typed three ways: 24-hour text, 12-hour text, an Excel day fraction.
+    start_times = {"18001": "19:30:00", "18002": "7:30 PM", "18003": "0.8125"}
+
     def game(game_id, season_id, date, game_type, home, away, hg, ag, schedule_type="Past"):
         season = season_id[1:9]
         return {
@@ -49,7 +73,7 @@ def _games() -> list[dict]:
             "season": season,
             "season_id": season_id,
             "date": date,
-            "game_time": "19:30",
+            "game_time": start_times.get(game_id, "19:30"),
             "game_type": game_type,
             "schedule_type": schedule_type,
             "home_team_id": home,
@@ -86,6 +110,7 @@ def _line(
     goals_against=None,
     shutouts=None,
     sub=None,
+    date=None,
 ):
     return {
         "game_id": game_id,
@@ -100,6 +125,7 @@ def _line(
         "shutouts": shutouts,
         "games_played": "1",
         "sub": sub,
+        "date": date,
         "player_game_number": "7.0" if player_id == "P101" else "12",
     }
 
@@ -109,6 +135,8 @@ def _rosters() -> list[dict]:
         _line("17001", "P101", "N1", "Home", "Forward", goals="1"),
         _line("17001", "P103", "N1", "Home", "Goalie", goals_against="0", shutouts="1"),
         _line("17001", "P203", "N2", "Away", "Goalie", goals_against="1"),
+        # The sheet credits N2 with a goal in a game it lost 1-0: a workbook error to report.
+        _line("17001", "P201", "N2", "Away", "Forward", goals="1"),
         # An earlier version of the line, corrected below (3 goals, not 2).
         _line("18001", "P101", "N1", "Home", "Forward", goals="2", assists="1"),
         _line("18001", "P102", "N1", "Home", "Defense", goals="1", assists="2", pim="2"),
@@ -126,8 +154,8 @@ def _rosters() -> list[dict]:
         _line("18005", "P101", "N1", "Home", "Forward", goals="1", assists="1"),
         _line("18005", "P102", "N1", "Home", "Defense", goals="2"),
         _line("18005", "P103", "N1", "Home", "Goalie", goals_against="1"),
-        _line("18005", "P301", "N3", "Away", "Forward", goals="1"),
-        _line("18005", "P303", "N3", "Away", "Goalie", goals_against="3"),
+        _line("18005", "P301", "N3", "Away", "Forward", goals="1", date="2025-02-30"),
+        _line("18005", "P303", "N3", "Away", "Goalie", goals_against="3", date="45935"),
     ]
 
 
@@ -158,7 +186,7 @@ def _workbook() -> dict[str, list[dict]]:
                 "season_id": CURRENT,
                 "season": "20252026.0",
                 "league_id": "N",
-                "start_date": "2025-09-01",
+                "start_date": "9/1/2025",
                 "norad": "y",
             },
         ],
@@ -259,13 +287,22 @@ def run_dbt(url: str, target_path: Path, *args: str) -> subprocess.CompletedProc
 
 
 @pytest.fixture(scope="module")
-def league(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> psycopg.Connection:
+def build_results(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:
+    """Load the league and build it once; node name -> (status, failures) of the build."""
     load_league(db_url)
     target = tmp_path_factory.mktemp("dbt_target_wb")
     result = run_dbt(
         db_url, target, "build", "--indirect-selection", "cautious", "--select", *SELECTION
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    run_results = json.loads((target / "run_results.json").read_text())
+    return {
+        r["unique_id"].split(".")[-1]: (r["status"], r["failures"]) for r in run_results["results"]
+    }
+
+
+@pytest.fixture(scope="module")
+def league(db_url: str, build_results: dict[str, tuple]) -> Iterator[psycopg.Connection]:
     with psycopg.connect(db_url, autocommit=True) as conn:
         yield conn
 
@@ -402,7 +439,7 @@ def test_dedup_keeps_the_latest_row_and_load(league: psycopg.Connection) -> None
         league,
         "select home_total_goals, away_total_goals, game_date from public.dim_schedule "
         "where game_id = 18004",
-    ) == [(0, 2, __import__("datetime").date(2025, 9, 28))]
+    ) == [(0, 2, datetime.date(2025, 9, 28))]
     assert _rows(
         league,
         "select goals, assists, points, player_game_number from public.fact_gameroster "
@@ -427,6 +464,24 @@ def test_workbook_quirks_are_typed(league: psycopg.Connection) -> None:
         ("Regular",)
     ]
     assert _rows(league, "select round from public.fact_draft") == [(1,)]
+    assert _rows(
+        league, "select distinct game_time from public.dim_schedule where game_id < 18004"
+    ) == [(datetime.time(19, 30),)]
+    assert _rows(
+        league, "select start_date from public.dim_season where season_id = %s", CURRENT
+    ) == [(datetime.date(2025, 9, 1),)]
+    # A day February does not have is no date (the schedule's date fills in); an Excel serial
+    # day number is one.
+    assert _rows(
+        league,
+        "select player_id, game_date from public.fact_gameroster where game_id = 18005 "
+        "and player_id in ('P301', 'P303') order by player_id",
+    ) == [("P301", datetime.date(2025, 10, 5)), ("P303", datetime.date(2025, 10, 5))]
+    assert _rows(
+        league,
+        "select count(*) from staging.stg_blb__game_rosters "
+        "where game_id = 18005 and player_id = 'P301' and game_date is null",
+    ) == [(1,)]
 
 
 def test_registrations_publish_no_email(league: psycopg.Connection) -> None:
@@ -441,3 +496,8 @@ def test_registrations_publish_no_email(league: psycopg.Connection) -> None:
     assert "player_id" in columns
     assert "email" not in columns
     assert _rows(league, "select player_id, age from public.fact_registration") == [("P101", 35)]
+
+
+def test_workbook_goal_mismatch_is_reported_not_fatal(build_results: dict[str, tuple]) -> None:
+    assert build_results["assert_official_goals_match_schedule"] == ("warn", 1)
+    assert build_results["assert_season_tables_add_up"] == ("pass", 0)
