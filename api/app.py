@@ -1,0 +1,92 @@
+"""The application factory: `create_app(settings=None)`.
+
+Nothing happens on import. Settings are read once (here or by the caller), the connection pool
+and the Procrastinate app open on startup and close on shutdown, and `serve --with-worker` runs
+the worker inside the same event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from litestar import Litestar, get
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.response import Redirect
+from psycopg_pool import AsyncConnectionPool
+
+from api.auth.middleware import OPEN_PATHS, ApiKeyMiddleware
+from api.docs import asset_routers, openapi_config
+from api.errors import EXCEPTION_HANDLERS
+from api.health.controller import HealthController, _version
+from api.runs.controller import RunsController
+from api.settings import ApiSettings, load_settings
+
+
+@get("/docs", include_in_schema=False)
+async def swagger_ui() -> Redirect:
+    return Redirect(path="/schema/swagger")
+
+
+@get("/redoc", include_in_schema=False)
+async def redoc() -> Redirect:
+    return Redirect(path="/schema/redoc")
+
+
+def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -> Litestar:
+    settings = settings or load_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        from api.queue import make_app, run_worker
+
+        pool = AsyncConnectionPool(
+            settings.database_url, min_size=2, max_size=20, open=False, kwargs={"autocommit": True}
+        )
+        await pool.open(wait=False)
+        queue = make_app(settings)
+        app.state.pool = pool
+        app.state.queue = queue
+        worker = None
+        async with queue.open_async():
+            if with_worker:
+                worker = asyncio.create_task(
+                    run_worker(settings, install_signal_handlers=False), name="worker"
+                )
+            try:
+                yield
+            finally:
+                if worker is not None:
+                    worker.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await worker
+                await pool.close()
+
+    cors = (
+        CORSConfig(
+            allow_origins=list(settings.cors_origins),
+            allow_headers=[
+                "Authorization",
+                "X-API-Key",
+                "Content-Type",
+                "Idempotency-Key",
+                "Last-Event-ID",
+            ],
+        )
+        if settings.cors_origins
+        else None
+    )
+    return Litestar(
+        route_handlers=[HealthController, RunsController, swagger_ui, redoc, *asset_routers()],
+        lifespan=[lifespan],
+        middleware=[DefineMiddleware(ApiKeyMiddleware, exclude=[f"^{p}" for p in OPEN_PATHS])],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        openapi_config=openapi_config(_version()),
+        cors_config=cors,
+        request_max_body_size=settings.max_body_bytes,
+        state=State({"settings": settings}),
+        debug=False,
+    )

@@ -1,0 +1,140 @@
+"""`benchsight serve`, `benchsight worker`, `benchsight keys create`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    serve = subparsers.add_parser(
+        "serve",
+        help="serve the job API (OpenAPI docs at /docs and /redoc)",
+        description="Serve the HTTP API with uvicorn. With --with-worker the build worker runs in the same process.",
+    )
+    serve.add_argument(
+        "--host",
+        default=None,
+        help="address to listen on (default: BENCHSIGHT_API_HOST, 127.0.0.1)",
+    )
+    serve.add_argument(
+        "--port", type=int, default=None, help="port (default: BENCHSIGHT_API_PORT, 8000)"
+    )
+    serve.add_argument(
+        "--with-worker", action="store_true", help="also run the build worker in this process"
+    )
+    serve.set_defaults(func=_serve)
+
+    worker = subparsers.add_parser(
+        "worker",
+        help="run the build worker (executes queued runs one at a time per database)",
+        description="Run the Procrastinate worker that executes queued runs and scheduled builds. Stops on Ctrl-C.",
+    )
+    worker.set_defaults(func=_worker)
+
+    keys = subparsers.add_parser(
+        "keys", help="manage API keys", description="Create API keys (stored hashed)."
+    )
+    actions = keys.add_subparsers(dest="keys_action", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help="create a key and print it once")
+    create.add_argument(
+        "--scope",
+        action="append",
+        choices=["read", "run", "admin"],
+        required=True,
+        help="scope (repeat for several)",
+    )
+    create.add_argument("--name", default="", help="a label for the key (who or what uses it)")
+    create.set_defaults(func=_keys_create)
+
+
+def _migrated_url() -> str:
+    from benchsight.db import check_reachable, database_url, migrate
+
+    url = database_url()
+    check_reachable(url)
+    migrate(url)
+    return url
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import load_settings
+
+    settings = load_settings(_migrated_url())
+    if settings.base.embedded and settings.auth_enabled and args.with_worker:
+        _print_local_key(settings.database_url)
+    host = args.host or settings.base.api_host
+    port = args.port or settings.base.api_port
+    print(
+        f"BenchSight API on http://{host}:{port} (docs: /docs, /redoc)"
+        + (" with a worker" if args.with_worker else ""),
+        flush=True,
+    )
+    uvicorn.run(
+        create_app(settings, with_worker=args.with_worker),
+        host=host,
+        port=port,
+        log_level="warning",
+    )
+    return 0
+
+
+def _print_local_key(url: str) -> None:
+    """Embedded local mode: a fresh admin key per start, printed for the person at the terminal."""
+    import psycopg
+
+    from api.auth.keys import create_key
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "update ops.api_keys set revoked_at = now() where name = 'local admin (make run)' and revoked_at is null"
+        )
+        key, _ = create_key(conn, ["admin"], "local admin (make run)")
+    print(f"local admin API key (valid until the next start): {key}", flush=True)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from api.queue import run_worker
+    from api.settings import load_settings
+
+    settings = load_settings(_migrated_url())
+    print(f"worker started (queue {settings.queue}); Ctrl-C stops it", flush=True)
+    asyncio.run(run_worker(settings))
+    return 0
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    import psycopg
+
+    from api.auth.keys import create_key
+
+    url = _migrated_url()
+    with psycopg.connect(url, autocommit=True) as conn:
+        key, key_id = create_key(conn, args.scope, args.name)
+    print(key)
+    print(
+        f"key {key_id} with scopes {', '.join(args.scope)}: store it now, it is not shown again",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point for `python -m api.cli` (tests and process managers)."""
+    import os
+
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    parser = argparse.ArgumentParser(prog="benchsight")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

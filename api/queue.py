@@ -1,0 +1,149 @@
+"""The Procrastinate app and the worker loop around it.
+
+Procrastinate's tables and functions live in schema `procrastinate` (installed by
+`benchsight db migrate`), so its connections use `search_path=procrastinate`.
+
+Next to Procrastinate's own worker, each worker process runs two small loops: a heartbeat in
+ops.workers (so /api/status can say which workers are alive) and the stalled-run check, which
+settles runs of workers that died and releases their Procrastinate jobs so the queue goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+
+import procrastinate
+import psycopg
+from procrastinate.jobs import Status
+
+from api.runs.executor import reap_stalled_runs, worker_name
+from api.runs.tasks import BUILD_TASK, register
+from api.settings import ApiSettings
+
+log = logging.getLogger("benchsight.worker")
+PROCRASTINATE_OPTIONS = "-c search_path=procrastinate"
+
+
+def make_app(settings: ApiSettings, *, sync: bool = False) -> procrastinate.App:
+    kwargs = {"options": PROCRASTINATE_OPTIONS}
+    if sync:
+        connector = procrastinate.SyncPsycopgConnector(
+            conninfo=settings.database_url, kwargs=kwargs
+        )
+    else:
+        connector = procrastinate.PsycopgConnector(
+            conninfo=settings.database_url, kwargs=kwargs, min_size=1, max_size=4
+        )
+    app = procrastinate.App(connector=connector)
+    register(app)
+    return app
+
+
+def defer_build_sync(settings: ApiSettings, run_id: int) -> int:
+    """Queue a run from synchronous code (the schedule ticker runs in a thread)."""
+    from api.runs.service import build_lock
+
+    app = make_app(settings, sync=True)
+    with app.open():
+        return app.configure_task(
+            BUILD_TASK, lock=build_lock(settings), queue=settings.queue
+        ).defer(run_id=run_id)
+
+
+async def run_worker(settings: ApiSettings, install_signal_handlers: bool = True) -> None:
+    """Run the build worker until stopped (SIGINT/SIGTERM, or cancellation of this coroutine)."""
+    app = make_app(settings)
+    async with app.open_async():
+        helpers = [
+            asyncio.create_task(_beat(settings), name="worker-heartbeat"),
+            asyncio.create_task(_watch_stalled(app, settings), name="stalled-runs"),
+        ]
+        try:
+            await app.run_worker_async(
+                queues=[settings.queue, "schedules"],
+                concurrency=2,
+                name=worker_name(),
+                additional_context={"settings": settings},
+                install_signal_handlers=install_signal_handlers,
+                update_heartbeat_interval=max(1.0, settings.stale_after_seconds / 5),
+                stalled_worker_timeout=settings.stale_after_seconds,
+                fetch_job_polling_interval=2.0,
+            )
+        finally:
+            for task in helpers:
+                task.cancel()
+            for task in helpers:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            await asyncio.to_thread(_unregister, settings.database_url)
+
+
+async def _beat(settings: ApiSettings) -> None:
+    name = worker_name()
+    while True:
+        try:
+            await asyncio.to_thread(_register, settings.database_url, name)
+        except psycopg.OperationalError as exc:
+            log.warning("worker heartbeat failed: %s", exc)
+        await asyncio.sleep(max(1.0, settings.stale_after_seconds / 5))
+
+
+def _register(url: str, name: str) -> None:
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(
+            "insert into ops.workers (worker, hostname, pid) values (%s, %s, %s)"
+            " on conflict (worker) do update set heartbeat_at = now()",
+            [name, socket.gethostname(), os.getpid()],
+        )
+
+
+def _unregister(url: str) -> None:
+    with (
+        contextlib.suppress(psycopg.OperationalError),
+        psycopg.connect(url, autocommit=True, connect_timeout=5) as conn,
+    ):
+        conn.execute("delete from ops.workers where worker = %s", [worker_name()])
+
+
+async def _watch_stalled(app: procrastinate.App, settings: ApiSettings) -> None:
+    interval = max(1.0, settings.stale_after_seconds / 5)
+    while True:
+        try:
+            await settle_stalled(app, settings)
+        except psycopg.OperationalError as exc:
+            log.warning("stalled-run check failed: %s", exc)
+        await asyncio.sleep(interval)
+
+
+async def settle_stalled(app: procrastinate.App, settings: ApiSettings) -> list[int]:
+    """Fail runs whose worker died, and release the Procrastinate jobs such workers held."""
+    reaped = await asyncio.to_thread(
+        reap_stalled_runs, settings.database_url, settings.stale_after_seconds
+    )
+    if reaped:
+        log.warning("runs of a stopped worker marked finished: %s", reaped)
+    stalled = await app.job_manager.get_stalled_jobs(
+        task_name=BUILD_TASK, seconds_since_heartbeat=settings.stale_after_seconds
+    )
+    for job in stalled:
+        # The run row is already settled (above, or by this check on an earlier pass): end the job
+        # so the build lock it holds frees the queue.
+        await app.job_manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
+        log.warning("released job %s of a stopped worker", job.id)
+    await _reap_orphan_workers(settings.database_url, settings.stale_after_seconds)
+    return reaped
+
+
+async def _reap_orphan_workers(url: str, stale_after: float) -> None:
+    def prune() -> None:
+        with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(
+                "delete from ops.workers where heartbeat_at < now() - make_interval(secs => %s)",
+                [stale_after * 2],
+            )
+
+    await asyncio.to_thread(prune)

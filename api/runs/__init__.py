@@ -1,0 +1,1 @@
+"""Runs: queued pipeline jobs (load -> dbt build -> summary), their API and their worker side."""

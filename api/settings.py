@@ -1,0 +1,101 @@
+"""The API's and worker's settings: one typed object, built once from `benchsight.config`.
+
+The few knobs only the API and worker use are read here from the environment (the README lists
+them with the others):
+
+- BENCHSIGHT_AUTH: `keys` (default) or `off`; `off` is honoured only against the embedded
+  database, so a server on a shared database always asks for keys.
+- BENCHSIGHT_CORS_ORIGINS: comma-separated origins allowed to call the API from a browser.
+- BENCHSIGHT_MAX_BODY_BYTES: largest request body accepted (default 1 MiB).
+- BENCHSIGHT_DBT_PROJECT_DIR: the dbt project a worker builds (default: the repository).
+- BENCHSIGHT_CANCEL_GRACE_SECONDS: SIGINT -> SIGKILL delay when a running build is cancelled.
+- BENCHSIGHT_WORKER_STALE_SECONDS: a running build whose heartbeat is older is a dead worker's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from benchsight.config import REPO_ROOT, Settings, get_settings
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    database_url: str
+    base: Settings
+    project_dir: Path = REPO_ROOT
+    auth_enabled: bool = True
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 1024 * 1024
+    cancel_grace_seconds: float = 10.0
+    stale_after_seconds: float = 30.0
+    heartbeat_seconds: float = 1.0
+    queue: str = "builds"
+    environment: str = "local"
+
+    @property
+    def runs_dir(self) -> Path:
+        """Per-run artifacts: <state>/runs/<run_id>/target."""
+        return self.base.state_dir / "runs"
+
+    @property
+    def manifest_cache_dir(self) -> Path:
+        return self.base.state_dir / "manifest" / _slug(self.project_dir)
+
+    @property
+    def target_kind(self) -> str:
+        return "embedded" if self.base.embedded else "external"
+
+    def with_(self, **changes) -> ApiSettings:
+        return replace(self, **changes)
+
+
+def _slug(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SystemExit(f"benchsight: {name}={raw!r} is not a number") from None
+
+
+def load_settings(
+    database_url: str | None = None, env: Mapping[str, str] | None = None
+) -> ApiSettings:
+    """Settings from the environment; `database_url` defaults to `benchsight.db.database_url()`."""
+    from benchsight.db import database_url as resolve_url
+
+    env = os.environ if env is None else env
+    base = get_settings()
+    auth = (env.get("BENCHSIGHT_AUTH") or "keys").strip().lower()
+    if auth not in ("keys", "off"):
+        raise SystemExit(f"benchsight: BENCHSIGHT_AUTH={auth!r}: use keys or off")
+    if auth == "off" and not base.embedded:
+        raise SystemExit(
+            "benchsight: BENCHSIGHT_AUTH=off is allowed only with the embedded database"
+        )
+    origins = tuple(
+        o.strip() for o in (env.get("BENCHSIGHT_CORS_ORIGINS") or "").split(",") if o.strip()
+    )
+    project = Path(env.get("BENCHSIGHT_DBT_PROJECT_DIR") or REPO_ROOT).resolve()
+    return ApiSettings(
+        database_url=database_url or resolve_url(),
+        base=base,
+        project_dir=project,
+        auth_enabled=auth == "keys",
+        cors_origins=origins,
+        max_body_bytes=int(_float(env, "BENCHSIGHT_MAX_BODY_BYTES", 1024 * 1024)),
+        cancel_grace_seconds=_float(env, "BENCHSIGHT_CANCEL_GRACE_SECONDS", 10.0),
+        stale_after_seconds=_float(env, "BENCHSIGHT_WORKER_STALE_SECONDS", 30.0),
+        environment=base.environment,
+    )
