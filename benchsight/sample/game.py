@@ -375,7 +375,12 @@ class _Sim:
         if not pool:
             pool = self.sides[side].on_ice()
         # Better players touch the puck more.
-        return self.rng.choices(pool, [p.rating + 1 for p in pool])[0]
+        r = self.rng.random() * sum(p.rating + 1 for p in pool)
+        for p in pool:
+            r -= p.rating + 1
+            if r < 0:
+                return p
+        return pool[-1]
 
     def ensure_carrier(self) -> Player:
         if self.carrier is None or self.carrier not in self.sides[self.pos].skaters():

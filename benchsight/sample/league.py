@@ -42,7 +42,7 @@ OT_MINUTES = 5
 FORWARDS_PER_TEAM = 9
 DEFENCE_PER_TEAM = 5
 UNTRACKED_SHARE = 0.2  # past games with an official score but no tracker file, per tracked game
-FORMAT_WEIGHTS = (("json23.8", 0.72), ("json25.0", 0.14), ("xlsx", 0.14))
+FORMAT_WEIGHTS = (("json23.8", 0.75), ("json25.0", 0.15), ("xlsx", 0.1))
 FLAW_KINDS = (
     "blank_clock",
     "fractional_clock",
@@ -65,7 +65,7 @@ def derive_seed(seed: int, *parts: object) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # players are compared by identity
 class Player:
     player_id: str
     first_name: str
@@ -74,10 +74,10 @@ class Player:
     rating: int  # 2-6, the league's skill rating
     birth_year: int
     gender: str
+    full_name: str = field(init=False)
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+    def __post_init__(self) -> None:
+        self.full_name = f"{self.first_name} {self.last_name}".strip()
 
 
 @dataclass(slots=True)
