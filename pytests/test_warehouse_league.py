@@ -32,6 +32,8 @@ from psycopg import sql
 from benchsight.config import REPO_ROOT
 from benchsight.db import connection_env
 
+pytestmark = pytest.mark.slow
+
 CURRENT = "N20252026F"
 PREVIOUS = "N20242025F"
 
