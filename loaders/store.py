@@ -70,34 +70,45 @@ def copy_rows(
                 write(row)
 
 
-def chosen_export(
-    conn: psycopg.Connection, game_id: int
-) -> tuple[str, datetime | None, str] | None:
-    """(sha256, exported_at, file name) of the game's chosen export, if any."""
-    return conn.execute(
-        "select file_sha256, exported_at, file_name from raw.tracking_files"
-        " where game_id = %s and chosen",
+@dataclass(frozen=True)
+class ChosenExport:
+    """The manifest row of a game's loaded export."""
+
+    sha256: str
+    exported_at: datetime | None
+    file_name: str
+    version: str | None
+    events: int | None
+    shifts: int | None
+    event_players: int | None
+
+
+def chosen_export(conn: psycopg.Connection, game_id: int) -> ChosenExport | None:
+    row = conn.execute(
+        "select file_sha256, exported_at, file_name, version, event_count, shift_count,"
+        " event_player_count from raw.tracking_files where game_id = %s and chosen",
         [game_id],
     ).fetchone()
+    return ChosenExport(*row) if row else None
 
 
 def decide(
-    current: tuple[str, datetime | None, str] | None,
-    sha256: str,
-    exported_at: datetime | None,
-    force: bool,
+    current: ChosenExport | None, sha256: str, exported_at: datetime | None, force: bool
 ) -> GameOutcome | None:
     """Unchanged / skipped-older against the chosen export, or None when the file should load."""
     if current is None or force:
         return None
-    current_sha, current_time, current_name = current
-    if current_sha == sha256:
-        return GameOutcome(UNCHANGED, f"same content as the loaded export {current_name}")
-    if current_time is not None and exported_at is not None and exported_at < current_time:
+    if current.sha256 == sha256:
+        return GameOutcome(UNCHANGED, f"same content as the loaded export {current.file_name}")
+    if (
+        current.exported_at is not None
+        and exported_at is not None
+        and exported_at < current.exported_at
+    ):
         return GameOutcome(
             SKIPPED_OLDER,
-            f"exported {exported_at.isoformat()}, older than the loaded {current_name} "
-            f"({current_time.isoformat()})",
+            f"exported {exported_at.isoformat()}, older than the loaded {current.file_name} "
+            f"({current.exported_at.isoformat()})",
         )
     return None
 
@@ -127,7 +138,7 @@ def store_game(
             outcome = GameOutcome(LOADED, "forced" if force else "first export of this game")
         else:
             why = "forced reload" if force else "newer export"
-            outcome = GameOutcome(REPLACED, f"{why}; replaces {current[2]}")
+            outcome = GameOutcome(REPLACED, f"{why}; replaces {current.file_name}")
         load_id = _insert_load(cur, "tracking", lineage, game.game_id, None, outcome, counts)
         for table in TRACKER_TABLES:
             cur.execute(

@@ -178,8 +178,11 @@ def _load_one(conn: psycopg.Connection, header: _Header, *, force: bool) -> File
     result = FileOutcome(str(path), store.REJECTED, "", game_id=header.game_id)
     if not game_force:
         current = store.chosen_export(conn, header.game_id)
-        if current is not None and current[0] == header.sha256:
-            result.outcome, result.reason = store.UNCHANGED, f"same content as {current[2]}"
+        if current is not None and current.sha256 == header.sha256:
+            result.outcome = store.UNCHANGED
+            result.reason = f"same content as the loaded export {current.file_name}"
+            result.version, result.events = current.version, current.events
+            result.shifts, result.event_players = current.shifts, current.event_players
             result.seconds = time.perf_counter() - started
             return result
     try:
