@@ -290,7 +290,7 @@ def test_workbook_sheets_and_official_results(sample):
         return [dict(zip(data[0], r, strict=True)) for r in data[1:]]
 
     schedule = {int(r["game_id"]): r for r in rows("dim_schedule")}
-    assert {r["schedule_type"] for r in schedule.values()} == {"Past", "Upcoming"}
+    assert {r["schedule_type"] for r in schedule.values()} == {"Past", "Upcoming", "PPD"}
     for game_id, game in truth["games"].items():
         row = schedule[int(game_id)]
         assert (row["home_total_goals"], row["away_total_goals"]) == (

@@ -20,6 +20,7 @@ from benchsight.sample.league import OT_MINUTES, PERIOD_MINUTES, Player, RosterE
 
 SIDES = ("home", "away")
 SLOTS = ("F1", "F2", "F3", "D1", "D2", "G", "X")
+PRESSURED_TYPES = frozenset({"Possession", "Pass", "Zone_Entry_Exit", "Turnover", "Shot"})
 MINOR_S = 3 * 60  # the league's minor is 3 minutes (penaltyLengths.minor)
 MAJOR_S = 6 * 60
 
@@ -204,7 +205,10 @@ class _Side:
 
     def swap_in(self, players: list[Player], new_line: set[str]) -> None:
         """Put `players` on for forwards who are not part of `new_line` (one-by-one changes)."""
+        on_ice = {q.player_id for q in self.slots.values() if q is not None}
         for p in players:
+            if p.player_id in on_ice:
+                continue
             for slot in ("F1", "F2", "F3", "X"):
                 current = self.slots[slot]
                 if current is not None and current.player_id not in new_line:
@@ -244,6 +248,7 @@ class _Side:
 
     def set_lineup(self, skaters: int, new_f: bool, new_d: bool) -> None:
         """Fill the slots for `skaters` skaters (plus an extra attacker if the goalie is pulled)."""
+        self.incoming = []
         if skaters >= 5:
             f_slots, d_slots = ["F1", "F2", "F3"], ["D1", "D2"]
         elif skaters == 4:
@@ -357,6 +362,14 @@ class _Sim:
         start = min(self.t, self.length)
         ev = Event(len(self.events), self.period, start, min(start + dur, self.length), type_, team,
                    zone, d1, d2, success, players or [], puck or [])  # fmt: skip
+        if (
+            type_ in PRESSURED_TYPES
+            and len(ev.players) > 1
+            and ev.players[-1].kind == "opp"
+            and self.rng.random() < 0.55
+        ):
+            ev.players[0].pressure = 1
+            ev.players[-1].pressure = 1
         self.events.append(ev)
         return ev
 
@@ -432,11 +445,13 @@ class _Sim:
                 next_start_type if self.row_start_type == "OnTheFly" else self.row_start_type
             )
 
-    def base_skaters(self) -> int:
-        return 3 if self.period == 4 else 5
-
     def target_skaters(self, side: str) -> int:
-        return max(3, self.base_skaters() - len(self.sides[side].penalties))
+        mine = len(self.sides[side].penalties)
+        if self.period == 4:
+            # Overtime is 3 on 3; a penalty gives the other team a fourth skater instead.
+            theirs = len(self.sides[self.other(side)].penalties)
+            return min(5, 3 + max(0, theirs - mine))
+        return max(3, 5 - mine)
 
     def relineup(self, side: str, new_f: bool, new_d: bool) -> None:
         s = self.sides[side]
@@ -1344,6 +1359,8 @@ class _Sim:
                 self.relineup(s, True, True)
             if period > 1:
                 self.emit("Intermission", rng.choice(SIDES), "n", "", "", None, [])
+            else:
+                self.emit("GameStart", rng.choice(SIDES), "n", "", "", None, [])
             self.faceoff("home", "n", "Faceoff_GameStart" if period == 1 else "Faceoff_PeriodStart")
             while self.t < self.length and not self.game_over:
                 self.on_the_fly()

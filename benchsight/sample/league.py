@@ -124,6 +124,7 @@ class ScheduledGame:
     flaw: str | None = None
     older_export: bool = False
     neighbour_file: bool = False
+    postponed: bool = False  # an upcoming game the schedule marks PPD
 
 
 @dataclass(slots=True)
@@ -256,6 +257,7 @@ def build_league(teams: int = 8, games: int = 40, seed: int = 7, flaws: float = 
                 )
                 game_id += 1
 
+    next(g for g in league.games if g.status == "upcoming").postponed = True
     past = [g for g in league.games if g.status == "past"]
     chosen = set(rng.sample(range(len(past)), games))
     tracked = []

@@ -245,7 +245,7 @@ def write_workbook(path, league: League, officials: dict[int, OfficialGame]) -> 
                 put(
                     "dim_schedule",
                     base
-                    + ["", PERIOD_MINUTES, OT_MINUTES, 0, "Upcoming", "Y"]
+                    + ["", PERIOD_MINUTES, OT_MINUTES, 0, "PPD" if g.postponed else "Upcoming", "Y"]
                     + [""] * 20
                     + [g.game_id],
                 )
