@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 
 import msgspec
 
@@ -165,6 +166,7 @@ def json_text(value: object) -> str | None:
 _CLOCK = re.compile(r"^\s*(\d{1,3}):(\d{1,2}(?:\.\d+)?)\s*$")
 
 
+@lru_cache(maxsize=8192)
 def clock_seconds(written: str | None) -> tuple[float | None, str | None]:
     """Seconds on a countdown clock (`MM:SS`, `M:SS`, `00:0.01`) and the problem, if any.
 
@@ -187,6 +189,7 @@ def clock_seconds(written: str | None) -> tuple[float | None, str | None]:
 _ROLE = re.compile(r"^(event|opp)(?:_team)?_player_(\d+)$")
 
 
+@lru_cache(maxsize=256)
 def normalise_role(written: str | None) -> tuple[str, str, int] | None:
     """`event_team_player_2` / `event_player_2` -> ('event_player_2', 'event', 2); else None."""
     if not written:

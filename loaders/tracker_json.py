@@ -136,6 +136,81 @@ _ASSIST_FLAGS = {"AssistPrimary", "AssistSecondary", "AssistTertiary"}
 _SIDES = ("home", "away")
 
 
+class _KeyedBadValue(BadValue):
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _texts(record: dict, keys: tuple[str, ...]) -> list[str | None]:
+    """Text of several keys at once (the hot path: most values already are non-empty text)."""
+    get = record.get
+    values = [get(k) for k in keys]
+    try:
+        return [
+            v if v.__class__ is str and v else None if v is None or v == "" else text(v)
+            for v in values
+        ]
+    except BadValue:
+        _raise_keyed(keys, values, text)
+        raise
+
+
+def _optional_ints(record: dict, keys: tuple[str, ...]) -> list[int | None]:
+    get = record.get
+    values = [get(k) for k in keys]
+    try:
+        return [
+            v if v.__class__ is int else None if v is None else whole_number(v, required=False)
+            for v in values
+        ]
+    except BadValue:
+        _raise_keyed(keys, values, lambda v: whole_number(v, required=False))
+        raise
+
+
+def _raise_keyed(keys, values, convert) -> None:
+    for key, value in zip(keys, values, strict=True):
+        try:
+            convert(value)
+        except BadValue as exc:
+            raise _KeyedBadValue(key, str(exc)) from None
+
+
+_EVENT_TEXTS = (
+    "type",
+    "team",
+    "zone",
+    "success",
+    "detail1",
+    "detail2",
+    "strength",
+    "typeCode",
+    "typeId",
+    "detail1Code",
+    "detail1Id",
+    "detail2Code",
+    "detail2Id",
+    "videoUrl",
+)
+_EVENT_INTS = ("linkedEventIdx", "assistToGoalIdx", "sequenceIdx", "playIdx")
+_PLAYER_TEXTS = (
+    "num",
+    "name",
+    "id",
+    "pos",
+    "team",
+    "role",
+    "roleNum",
+    "playD1",
+    "playD2",
+    "playSuccess",
+    "pressure",
+    "pressuredBy",
+    "sideOfPuck",
+)
+
+
 def parse_tracker_json(data: bytes, file_name: str) -> ParsedGame:
     """A tracker JSON file's bytes -> ParsedGame. Raises LoadError naming the JSON path."""
     try:
@@ -420,51 +495,25 @@ def _event(
         idx = whole_number(event.get("idx"), required=True)
         key = "period"
         period = whole_number(event.get("period"), required=True)
-        key = "type"
-        event_type = text(event.get("type"))
-        if event_type is None or not event_type.strip():
-            raise BadValue("event has no type")
-        key = "team"
-        team = text(event.get("team"))
-        key = "zone"
-        zone = text(event.get("zone"))
-        key = "success"
-        success = text(event.get("success"))
-        key = "detail1"
-        detail1 = text(event.get("detail1"))
-        key = "detail2"
-        detail2 = text(event.get("detail2"))
         key = "start_time"
         start_clock = event.get("start_time")
-        if start_clock is not None and not isinstance(start_clock, str):
+        if start_clock is not None and start_clock.__class__ is not str:
             raise BadValue(f"expected clock text, got {describe(start_clock)}")
         key = "end_time"
         end_clock = event.get("end_time")
-        if end_clock is not None and not isinstance(end_clock, str):
+        if end_clock is not None and end_clock.__class__ is not str:
             raise BadValue(f"expected clock text, got {describe(end_clock)}")
-        key = "strength"
-        strength = text(event.get("strength"))
-        key = "linkedEventIdx"
-        linked = whole_number(event.get("linkedEventIdx"), required=False)
-        key = "assistToGoalIdx"
-        assist_to_goal = whole_number(event.get("assistToGoalIdx"), required=False)
-        key = "sequenceIdx"
-        sequence = whole_number(event.get("sequenceIdx"), required=False)
-        key = "playIdx"
-        play = whole_number(event.get("playIdx"), required=False)
         key = "isHighlight"
         highlight = flag(event.get("isHighlight"))
-        key = "typeCode"
-        codes = (
-            text(event.get("typeCode")),
-            text(event.get("typeId")),
-            text(event.get("detail1Code")),
-            text(event.get("detail1Id")),
-            text(event.get("detail2Code")),
-            text(event.get("detail2Id")),
+        (event_type, team, zone, success, detail1, detail2, strength, *codes, video_url) = _texts(
+            event, _EVENT_TEXTS
         )
-        key = "videoUrl"
-        video_url = text(event.get("videoUrl"))
+        linked, assist_to_goal, sequence, play = _optional_ints(event, _EVENT_INTS)
+        key = "type"
+        if event_type is None or not event_type.strip():
+            raise BadValue("event has no type")
+    except _KeyedBadValue as exc:
+        raise LoadError(file_name, _path(event, f"{base}.{exc.key}"), str(exc)) from None
     except BadValue as exc:
         raise LoadError(file_name, _path(event, f"{base}.{key}"), str(exc)) from None
     if idx in seen_idx:
@@ -496,7 +545,8 @@ def _event(
         )
     team_source = event.get(TEAM_SOURCE, "file" if team else None)
     chain = event.get("linkedEventChain")
-    extra = {k: v for k, v in event.items() if k not in _EVENT_KEYS}
+    unknown = event.keys() - _EVENT_KEYS
+    extra = {k: event[k] for k in unknown} if unknown else None
     sheet, row = _where(event, position, "events")
     event_rows.append(
         (
@@ -552,22 +602,24 @@ def _event(
             warnings,
         )
 
-    _points(
-        event.get("puckXY"),
-        f"{base}.puckXY",
-        event,
-        (sheet, row),
-        idx,
-        "puck",
-        None,
-        None,
-        None,
-        game_id,
-        file_name,
-        frame,
-        xy_rows,
-        warnings,
-    )
+    puck = event.get("puckXY")
+    if puck:
+        _points(
+            puck,
+            f"{base}.puckXY",
+            event,
+            (sheet, row),
+            idx,
+            "puck",
+            None,
+            None,
+            None,
+            game_id,
+            file_name,
+            frame,
+            xy_rows,
+            warnings,
+        )
     net = event.get("netXY")
     if net is not None:
         if not isinstance(net, dict):
@@ -621,37 +673,25 @@ def _player(
         raise LoadError(
             file_name, _path(event, path), f"expected an object, got {describe(player)}"
         )
-    key = "num"
     try:
-        jersey = text(player.get("num"))
-        key = "name"
-        name = text(player.get("name"))
-        key = "id"
-        player_id = text(player.get("id"))
-        key = "pos"
-        pos = text(player.get("pos"))
-        key = "team"
-        team_written = text(player.get("team"))
-        key = "role"
-        role_written = text(player.get("role"))
-        key = "roleNum"
-        role_num = text(player.get("roleNum"))
-        key = "playD1"
-        play_d1 = text(player.get("playD1"))
-        key = "playD2"
-        play_d2 = text(player.get("playD2"))
-        key = "playSuccess"
-        play_success = text(player.get("playSuccess"))
-        key = "pressure"
-        pressure = text(player.get("pressure"))
-        key = "pressuredBy"
-        pressured_by = text(player.get("pressuredBy"))
-        key = "sideOfPuck"
-        side_of_puck = text(player.get("sideOfPuck"))
-    except BadValue as exc:
-        raise LoadError(
-            file_name, _path(player if SOURCE_ROW in player else event, f"{path}.{key}"), str(exc)
-        ) from None
+        (
+            jersey,
+            name,
+            player_id,
+            pos,
+            team_written,
+            role_written,
+            role_num,
+            play_d1,
+            play_d2,
+            play_success,
+            pressure,
+            pressured_by,
+            side_of_puck,
+        ) = _texts(player, _PLAYER_TEXTS)
+    except _KeyedBadValue as exc:
+        located = player if SOURCE_ROW in player else event
+        raise LoadError(file_name, _path(located, f"{path}.{exc.key}"), str(exc)) from None
 
     where = _path(player if SOURCE_ROW in player else event, path)
     normalised = normalise_role(role_written)
@@ -691,7 +731,8 @@ def _player(
                 f"assist flag on {role_written or 'a player without role'}, not the event's actor",
             )
         )
-    extra = {k: v for k, v in player.items() if k not in _PLAYER_KEYS}
+    unknown = player.keys() - _PLAYER_KEYS
+    extra = {k: player[k] for k in unknown} if unknown else None
     located = player if SOURCE_ROW in player else event
     sheet, row = _where(player, position, "events.players")
     player_rows.append(
@@ -721,22 +762,24 @@ def _player(
             json_text(extra) if extra else None,
         )
     )
-    _points(
-        player.get("xy"),
-        f"{path}.xy",
-        located,
-        (sheet, row),
-        idx,
-        "player",
-        order,
-        jersey,
-        role,
-        game_id,
-        file_name,
-        frame,
-        xy_rows,
-        warnings,
-    )
+    xy = player.get("xy")
+    if xy:  # most players have no path: skip the call
+        _points(
+            xy,
+            f"{path}.xy",
+            located,
+            (sheet, row),
+            idx,
+            "player",
+            order,
+            jersey,
+            role,
+            game_id,
+            file_name,
+            frame,
+            xy_rows,
+            warnings,
+        )
 
 
 def _points(
