@@ -479,7 +479,7 @@ class _Sim:
                 s.swap_in(s.incoming, s.incoming_line)
                 s.incoming = []
                 continue
-            if change_f and not (released or pull or change_d) and self.rng.random() < 0.6:
+            if change_f and not (released or pull or change_d) and self.rng.random() < 0.8:
                 self.staggered_change(side)
                 continue
             if released or pull or change_f or change_d:
@@ -671,7 +671,7 @@ class _Sim:
             players.append(self.ep(opp_side, interceptor, "opp", 1,
                                    d1="PassDeflected" if outcome == "Pass_Deflected" else ("PassIntercepted" if outcome == "Pass_Intercepted" else "")))  # fmt: skip
         self.emit("Pass", self.pos, self.zone, outcome, d2, None, players)
-        if rng.random() < 0.45:
+        if rng.random() < 0.35:
             give = {"Pass_Missed": "Giveaway_PassMissed", "Pass_Intercepted": "Giveaway_PassIntercepted",
                     "Pass_Deflected": "Giveaway_PassBlocked"}[outcome]  # fmt: skip
             tp = [self.ep(self.pos, c, "event", 1)]
@@ -995,7 +995,7 @@ class _Sim:
 
     def step_offensive_zone(self, r: float) -> None:
         rng = self.rng
-        shoot = 0.36 + 0.04 * (
+        shoot = 0.34 + 0.04 * (
             self.sides[self.pos].skater_count() - self.sides[self.other(self.pos)].skater_count()
         )
         if r < shoot:
