@@ -1,5 +1,6 @@
 -- Grain: assist flag that does not count: a second A1 or A2 on the same goal, a flag that no goal
--- of the same team follows in its sequence, or a tertiary assist (kept, never counted).
+-- of the same team follows in its sequence, a flag on the goal's own scorer, or a tertiary
+-- assist (kept, never counted).
 with flags as (select * from {{ ref('int_assists_linked') }})
 
 select
@@ -14,6 +15,7 @@ select
     case
         when assist_kind = 'A3' then 'tertiary_not_counted'
         when goal_id is null then 'no_goal_follows'
+        when is_scorer then 'scorer_flagged'
         when assist_kind = 'A1' then 'extra_primary'
         else 'extra_secondary'
     end as anomaly

@@ -4,7 +4,8 @@
 -- Grain: assist flag (an event_player_1 whose playD1 is AssistPrimary / AssistSecondary /
 -- AssistTertiary). Tied to a goal by assistToGoalIdx where present, else to the same team's next
 -- goal in the same sequence (no stoppage between). Per goal at most one A1 and one A2 count
--- (`is_counted`): the flag tied by index first, then the latest; the rest are QA anomalies.
+-- (`is_counted`): the flag tied by index first, then the latest; the rest are QA anomalies, as
+-- is a flag on the goal's own scorer (nobody assists his own goal).
 with event_players as (select * from {{ ref('fact_event_players') }}),
 
 events as (select * from {{ ref('fact_events') }}),
@@ -59,16 +60,27 @@ linked as (
     from flags as f
 ),
 
-final as (
+checked as (
     select
         l.*,
-        l.goal_id is not null
-            and l.assist_kind in ('A1', 'A2')
-            and row_number() over (
-                partition by l.goal_id, l.assist_kind
-                order by l.linked_by_index desc, l.event_idx desc
-            ) = 1 as is_counted
+        l.goal_id is not null and (
+            l.player_id = g.scorer_player_id or (l.jersey = g.scorer_jersey and l.venue = g.venue)
+        ) as is_scorer
     from linked as l
+    left join goals as g on g.goal_id = l.goal_id
+),
+
+final as (
+    select
+        c.*,
+        c.goal_id is not null
+            and not c.is_scorer
+            and c.assist_kind in ('A1', 'A2')
+            and row_number() over (
+                partition by c.goal_id, c.assist_kind, c.is_scorer
+                order by c.linked_by_index desc, c.event_idx desc
+            ) = 1 as is_counted
+    from checked as c
 )
 
 select * from final
