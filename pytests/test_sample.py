@@ -15,10 +15,10 @@ from benchsight.sample import ensure_default_sample, generate
 from benchsight.sample.calibration import complete_measures
 from benchsight.sample.game import goal_probability, shot_geometry
 from benchsight.sample.league import FLAW_KINDS
+from benchsight.sample.tracker_xlsx import METADATA_COLUMNS
 
 FIXTURES = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures"
 REAL_JSON = sorted((FIXTURES / "tracker").glob("*.json"))
-REAL_V29 = FIXTURES / "tracker_xlsx" / "v29" / "18981_tracking.xlsx"
 SLOTS = ("F1", "F2", "F3", "D1", "D2", "G", "X")
 SAVED = {"Shot_OnNetSaved", "Shot_DeflectedOnNetSaved"}
 MISSED = {"Shot_Missed", "Shot_MissedPost", "Shot_HitPost", "Shot_Deflected"}
@@ -101,16 +101,26 @@ def test_json_values_follow_each_versions_conventions(sample):
         assert all(e["game_id"] == d["gameId"] for e in d["events"] if "game_id" in e)
 
 
-def test_xlsx_has_the_real_v29_columns(sample):
-    real = CalamineWorkbook.from_path(str(REAL_V29))
-    files = list(sample.rglob("*_tracking.xlsx"))
-    assert files
-    for path in files:
+def test_xlsx_has_the_real_v28_and_v29_columns(sample):
+    truth = _truth(sample)
+    layouts = {g["xlsx_layout"] for g in truth["games"].values() if g["format"] == "xlsx"}
+    assert layouts == {"v28", "v29"}
+    for game_id, path in _own_files(sample, truth).items():
+        layout = truth["games"][str(game_id)]["xlsx_layout"]
+        if layout is None:
+            continue
+        real = CalamineWorkbook.from_path(
+            str(FIXTURES / "tracker_xlsx" / layout / "18981_tracking.xlsx")
+        )
         wb = CalamineWorkbook.from_path(str(path))
         assert {"metadata", "events", "shifts"} <= set(wb.sheet_names)
-        for sheet in ("metadata", "events", "shifts"):
-            header = wb.get_sheet_by_name(sheet).to_python()[0]
-            assert header == real.get_sheet_by_name(sheet).to_python()[0], sheet
+        for sheet in ("events", "shifts"):
+            real_rows = real.get_sheet_by_name(sheet).to_python()
+            rows = wb.get_sheet_by_name(sheet).to_python()
+            assert rows[0] == real_rows[0], (layout, sheet)
+            assert all(len(r) == len(real_rows[0]) for r in rows)
+        real_meta = real.get_sheet_by_name("metadata").to_python()[0]
+        assert wb.get_sheet_by_name("metadata").to_python()[0] == real_meta[: len(METADATA_COLUMNS)]
 
 
 def test_figures_sit_within_the_real_games_ranges(sample):
@@ -398,3 +408,56 @@ def test_generated_files_parse_with_the_loaders(sample, flawed):
             (out / "BLB_TABLES.xlsx").read_bytes(), "BLB_TABLES.xlsx"
         )
         assert {w.code for w in parsed_wb.warnings} <= {"unknown_sheet"}
+
+
+def test_loaders_read_the_truths_goals_and_shot_locations(sample):
+    """Through the loaders' own rows, every format gives truth's goals, scorers and shot spots."""
+    tracking = pytest.importorskip("loaders.tracking")
+    tables = pytest.importorskip("loaders.tables")
+    truth = _truth(sample)
+
+    def named(table, rows):
+        columns = ("sheet", "row_number", *tables.TRACKER_TABLES[table])
+        return [dict(zip(columns, r, strict=True)) for r in rows]
+
+    formats = set()
+    for game_id, path in _own_files(sample, truth).items():
+        game = truth["games"][str(game_id)]
+        parsed = tracking.parse_tracking_file(path, path.read_bytes())
+        formats.add(game["format"])
+        events = {e["event_idx"]: e for e in named("tracker_events", parsed.rows["tracker_events"])}
+        players = defaultdict(list)
+        for p in named("tracker_event_players", parsed.rows["tracker_event_players"]):
+            players[p["event_idx"]].append(p)
+        goals = [
+            e
+            for e in events.values()
+            if e["event_type"] == "Goal" and e["detail1"] == "Goal_Scored"
+        ]
+        assert Counter(e["team"] for e in goals) == Counter(
+            {k: v for k, v in game["score"].items() if v}
+        )
+        jersey_of = {p["player_id"]: (p["team"], p["jersey"]) for p in game["players"]}
+        for goal in game["goals"]:
+            scorer = next(
+                p for p in players[goal["goal_event_idx"]] if p["role"] == "event_player_1"
+            )
+            assert (scorer["side"], str(scorer["jersey"])) == jersey_of[goal["scorer"]]
+        # The shot spot: the shooter's point, else the puck's first (v28 has no player XY).
+        shooter_points, puck_points = defaultdict(list), defaultdict(list)
+        for xy in named("tracker_xy_points", parsed.rows["tracker_xy_points"]):
+            point = (xy["x_centred"], xy["y_centred"])
+            if xy["kind"] == "player" and xy["role"] == "event_player_1":
+                shooter_points[xy["event_idx"]].append(point)
+            elif xy["kind"] == "puck":
+                puck_points[xy["event_idx"]].append(point)
+        for shot in game["shots"]:
+            x, y = (shooter_points[shot["event_idx"]] or puck_points[shot["event_idx"]])[0]
+            home_right = game["home_attacks_right_p1"] == (shot["period"] % 2 == 1)
+            if (shot["team"] == "home") != home_right:
+                x, y = -x, -y
+            assert (x, y) == (
+                pytest.approx(shot["x"], abs=0.01),
+                pytest.approx(shot["y"], abs=0.01),
+            )
+    assert formats == {"json23.8", "json25.0", "xlsx"}

@@ -29,9 +29,10 @@ from benchsight.sample.league import (
     derive_seed,
     game_rosters,
 )
+from benchsight.sample.tracker_xlsx import write_xlsx
 from benchsight.sample.truth import DEFINITIONS, game_truth, goal_model_card
 from benchsight.sample.workbook import OfficialGame, write_workbook
-from benchsight.sample.writers import GameDocument, render_json, write_xlsx
+from benchsight.sample.writers import GameDocument, render_json
 
 DEFAULT_SAMPLE = {"teams": 8, "games": 40, "seed": 7, "flaws": 0.25}
 GENERATOR_VERSION = "1"
@@ -76,7 +77,7 @@ def build_tracked_game(league: League, game: ScheduledGame, out: Path) -> dict:
     truth["flaws"] = flaw_entries
     files = [{"path": own_rel, "game_id": game.game_id, "role": "own", "format": game.fmt}]
     if game.fmt == "xlsx":
-        write_xlsx(doc, folder / own_name)
+        write_xlsx(doc, folder / own_name, game.xlsx_layout or "v29")
     else:
         (folder / own_name).write_bytes(render_json(doc, version, events, shifts))
     if game.older_export and events:
@@ -91,6 +92,7 @@ def build_tracked_game(league: League, game: ScheduledGame, out: Path) -> dict:
         files.append({"path": f"{TRACKER_DIR}/{game.game_id}/{name}", "game_id": game.game_id,
                       "role": "older_export", "format": game.fmt})  # fmt: skip
     truth["format"] = game.fmt
+    truth["xlsx_layout"] = game.xlsx_layout
     truth["files"] = files
     truth["date"] = game.date.isoformat()
     truth["home_team"] = game.home.name

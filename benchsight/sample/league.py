@@ -121,6 +121,7 @@ class ScheduledGame:
     status: str  # tracked / untracked / upcoming
     seed: int
     fmt: str | None = None  # json23.8 / json25.0 / xlsx for tracked games
+    xlsx_layout: str | None = None  # v28 (full export) / v29 (reduced export) for xlsx games
     flaw: str | None = None
     older_export: bool = False
     neighbour_file: bool = False
@@ -277,13 +278,17 @@ def _assign_formats(rng: random.Random, tracked: list[ScheduledGame]) -> None:
     names = [name for name, _ in FORMAT_WEIGHTS]
     weights = [w for _, w in FORMAT_WEIGHTS]
     for i, game in enumerate(tracked):
-        # Small leagues still show every format: the second game is 25.0, the third xlsx.
+        # Small leagues still show every format: the second game is 25.0, the third and fourth
+        # xlsx (one of each Excel layout).
         if i == 1:
             game.fmt = "json25.0"
-        elif i == 2:
+        elif i in (2, 3):
             game.fmt = "xlsx"
         else:
             game.fmt = rng.choices(names, weights)[0]
+    xlsx_games = [g for g in tracked if g.fmt == "xlsx"]
+    for i, game in enumerate(xlsx_games):
+        game.xlsx_layout = "v29" if i % 2 == 0 else "v28"
 
 
 def _assign_flaws(rng: random.Random, tracked: list[ScheduledGame], rate: float) -> None:
@@ -296,11 +301,12 @@ def _assign_flaws(rng: random.Random, tracked: list[ScheduledGame], rate: float)
     count = min(len(tracked), max(1, round(rate * len(tracked))))
     kinds = list(FLAW_KINDS)
     rng.shuffle(kinds)
-    # Keep the first three games clean so every format appears in even the smallest league.
-    candidates = tracked[3:] if len(tracked) > 3 + count else tracked
+    # Keep the first four games clean so every format appears in even the smallest league.
+    candidates = tracked[4:] if len(tracked) > 4 + count else tracked
     for i, game in enumerate(rng.sample(candidates, min(count, len(candidates)))):
         game.flaw = kinds[i % len(kinds)]
         game.fmt = "json23.8"
+        game.xlsx_layout = None
 
 
 def game_rosters(

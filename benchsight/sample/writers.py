@@ -4,8 +4,7 @@
   success true / null / "", integer jerseys in events and shifts.
 - tracker JSON 25.0: centre-origin XY, roles event_team_player_N / opp_team_player_N, success
   "s" / "u" / "", 25.0's extra keys (game_id, typeCode/typeId, detail codes, linkedEventChain...).
-- `{game_id}_tracking.xlsx`: the tracker's reduced (v29) Excel export, long events sheet (one row
-  per event and player), shifts sheet with jersey numbers, one-row metadata sheet.
+- `{game_id}_tracking.xlsx`: see `tracker_xlsx`.
 
 Key order, value types and the clock format (`MM:SS` remaining, `00:0.01`, blanks) follow the
 fixture files; the shape tests compare key sets with them.
@@ -18,43 +17,10 @@ import random
 
 import msgspec
 
-from benchsight.sample import xlsx_stream
 from benchsight.sample.game import SLOTS, Event, GameSim, ShiftRow
 from benchsight.sample.vocab import DETAIL_1_IDS, DETAIL_2_IDS, EVENT_TYPE_IDS
 
 PENALTY_LENGTHS = {"minor": 3, "major": 6, "misconduct": 10}
-EMPTY_SLOTS = {"home": dict.fromkeys(SLOTS), "away": dict.fromkeys(SLOTS)}
-XLSX_EVENT_COLUMNS = (
-    "event_index", "tracking_event_index", "period", "game_id", "home_team", "away_team",
-    "event_start_min", "event_start_sec", "event_end_min", "event_end_sec", "event_type",
-    "event_detail", "event_detail_2", "event_successful", "event_team_zone", "player_game_number",
-    "player_role", "player_name", "play_detail1", "play_detail_2", "play_detail_successful",
-    "pressured_pressurer", "side_of_puck", "role_abrev_binary", "linked_event_index",
-    "sequence_index", "play_index", "assist_to_goal_index", "assist_primary_event_index",
-    "assist_secondary_event_index", "puck_x_start", "puck_y_start", "puck_x_stop", "puck_y_stop",
-    "net_x", "net_y", "player_x_start", "player_y_start", "player_x_stop", "player_y_stop",
-    "strength", "is_highlight", "video_url", "pim",
-)  # fmt: skip
-XLSX_SHIFT_COLUMNS = (
-    "shift_index", "Period", "game_id", "home_team", "away_team", "shift_start_min",
-    "shift_start_sec", "shift_end_min", "shift_end_sec", "shift_start_type", "shift_stop_type",
-    "home_forward_1", "home_forward_2", "home_forward_3", "home_defense_1", "home_defense_2",
-    "home_goalie", "home_xtra", "away_forward_1", "away_forward_2", "away_forward_3",
-    "away_defense_1", "away_defense_2", "away_goalie", "away_xtra",
-)  # fmt: skip
-XLSX_METADATA_COLUMNS = (
-    "game_id",
-    "home_team",
-    "away_team",
-    "period_length_minutes",
-    "home_attacks_right_p1",
-    "export_timestamp",
-    "tracker_version",
-    "total_videos",
-)
-XLSX_INDEX_BASE = 1000  # the Excel export numbers events from 1000
-ZONE_NAMES = {"o": "Offensive", "d": "Defensive", "n": "Neutral"}
-XLSX_SLOT_COLUMNS = ("F1", "F2", "F3", "D1", "D2", "G", "X")
 
 
 _CLOCK_TEXT: dict[int, list[str]] = {}
@@ -219,7 +185,7 @@ def _event_238(doc: GameDocument, ev: Event) -> dict:
     ]  # fmt: skip
     d2 = ev.d2.replace("_", "-", 1) if doc.hyphen_details and ev.d2 else ev.d2
     if ev.type == "Intermission":
-        start, end = _event_clock(ev, length, ev.start), _event_clock(ev, length, ev.end)
+        start, end = event_clock(ev, length, ev.start), event_clock(ev, length, ev.end)
     else:
         start, end = clock(length, ev.start), clock(length, ev.end)
     return {
@@ -233,7 +199,7 @@ def _event_238(doc: GameDocument, ev: Event) -> dict:
     }  # fmt: skip
 
 
-def _event_clock(ev: Event, length: int, value) -> str:
+def event_clock(ev: Event, length: int, value) -> str:
     if ev.type == "Intermission" and not isinstance(value, str) and value is not None:
         # The tracker writes the intermission on the next period with a running video time.
         return (
@@ -262,13 +228,13 @@ def _event_250(doc: GameDocument, ev: Event) -> dict:
     d2 = doc.detail2(ev.d2)
     out = {
         "idx": ev.idx, "game_id": doc.game_id, "period": ev.period,
-        "start_time": _event_clock(ev, length, ev.start), "end_time": _event_clock(ev, length, ev.end),
+        "start_time": event_clock(ev, length, ev.start), "end_time": event_clock(ev, length, ev.end),
         "team": ev.team, "type": ev.type, "typeCode": ev.type, "typeId": EVENT_TYPE_IDS.get(ev.type, ""),
         "detail1": ev.d1, "detail1Code": ev.d1, "detail1Id": DETAIL_1_IDS.get(ev.d1, ""),
         "detail2": d2, "detail2Code": d2, "detail2Id": DETAIL_2_IDS.get(ev.d2, ""),
         "zone": ev.zone, "success": ev.success or "", "strength": "5v5",
         "linkedEventIdx": ev.linked, "linkedEventChain": [ev.linked] if ev.linked is not None else [],
-        "isHighlight": ev.highlight, "adjustedVideoTime": _event_clock(ev, length, ev.start),
+        "isHighlight": ev.highlight, "adjustedVideoTime": event_clock(ev, length, ev.start),
         "puckXY": _xy250(xy_points), "netXY": _net_xy(doc, ev), "players": players,
     }  # fmt: skip
     if ev.assist_goal is not None:
@@ -359,117 +325,3 @@ def render_json(doc: GameDocument, version: str, events: list[Event] | None = No
     data["savedAt"] = iso(saved - dt.timedelta(milliseconds=13))
     # msgspec writes the same compact bytes as json.dumps(separators=(",", ":")), 8x faster.
     return msgspec.json.encode(data)
-
-
-# -- Excel ----------------------------------------------------------------------------------
-
-
-def _split_clock(text: str) -> tuple[str, str]:
-    if not text:
-        return "", ""
-    minutes, _, seconds = text.partition(":")
-    return minutes, seconds
-
-
-def write_xlsx(doc: GameDocument, path) -> None:
-    """The tracker's reduced Excel export (v29 column set)."""
-    metadata = [
-        XLSX_METADATA_COLUMNS,
-        (doc.game_id, doc.home, doc.away, 18, 1 if doc.sim.home_attacks_right_p1 else 0,
-         iso(doc.exported), "v29.0", 0),
-    ]  # fmt: skip
-    xlsx_stream.write_workbook(
-        path,
-        [
-            ("metadata", metadata),
-            ("events", _xlsx_event_rows(doc)),
-            ("shifts", _xlsx_shift_rows(doc)),
-        ],
-    )
-
-
-_EVENT_COLUMN = {name: i for i, name in enumerate(XLSX_EVENT_COLUMNS)}
-_PIM = {"Penalty_Minor": 3, "Penalty_Major": 6}
-
-
-def _xlsx_event_rows(doc: GameDocument):
-    """One row per (event, player); an event without players is one row with blank player cells."""
-    yield XLSX_EVENT_COLUMNS
-    col = _EVENT_COLUMN
-    assists: dict[int, dict[str, int]] = {}
-    for ev in doc.events:
-        if ev.assist_goal is not None and ev.players:
-            key = (
-                "assist_primary_event_index"
-                if ev.players[0].d1 == "AssistPrimary"
-                else "assist_secondary_event_index"
-            )
-            assists.setdefault(ev.assist_goal, {})[key] = XLSX_INDEX_BASE + ev.idx
-    for ev in doc.events:
-        length = doc.length(ev.period)
-        base: list = [""] * len(XLSX_EVENT_COLUMNS)
-        index = XLSX_INDEX_BASE + ev.idx
-        sm, ss = _split_clock(_event_clock(ev, length, ev.start))
-        em, es = _split_clock(_event_clock(ev, length, ev.end))
-        base[0:15] = [index, index, ev.period, doc.game_id, doc.home, doc.away, sm, ss, em, es, ev.type,
-                      ev.d1, doc.detail2(ev.d2), ev.success or "", ZONE_NAMES.get(ev.zone, "")]  # fmt: skip
-        if ev.linked is not None:
-            base[col["linked_event_index"]] = XLSX_INDEX_BASE + ev.linked
-        if ev.assist_goal is not None:
-            base[col["assist_to_goal_index"]] = XLSX_INDEX_BASE + ev.assist_goal
-        for key, value in assists.get(ev.idx, {}).items():
-            base[col[key]] = value
-        if ev.puck:
-            (x1, y1), (x2, y2) = ev.puck[0], ev.puck[-1]
-            base[col["puck_x_start"] : col["puck_y_stop"] + 1] = [
-                round(x1, 2),
-                round(y1, 2),
-                round(x2, 2),
-                round(y2, 2),
-            ]
-        base[col["strength"]] = "5v5"
-        base[col["is_highlight"]] = 1 if ev.highlight else 0
-        if ev.type == "Penalty":
-            base[col["pim"]] = _PIM.get(ev.d1, "")
-        if not ev.players:
-            yield base
-            continue
-        for p in ev.players:
-            row = list(base)
-            row[15:24] = [int(p.jersey), ROLES_238[p.kind, p.n], p.player.full_name, p.d1, p.d2, p.success,
-                          p.pressure, p.side_of_puck, "e" if p.kind == "event" else "o"]  # fmt: skip
-            if p.xy:
-                x, y = round(p.xy[0][0], 2), round(p.xy[0][1], 2)
-                row[col["player_x_start"] : col["player_y_stop"] + 1] = [x, y, x, y]
-            yield row
-
-
-def _xlsx_shift_rows(doc: GameDocument):
-    yield XLSX_SHIFT_COLUMNS
-    jerseys = {
-        side: {e.player.player_id: int(e.jersey) for e in doc.sim.rosters[side]}
-        for side in ("home", "away")
-    }
-    for i, shift in enumerate(doc.shifts, 1):
-        length = doc.length(shift.period)
-        sm, ss = _split_clock(clock(length, shift.start))
-        em, es = _split_clock(clock(length, shift.end))
-        row = [
-            i,
-            shift.period,
-            doc.game_id,
-            doc.home,
-            doc.away,
-            sm,
-            ss,
-            em,
-            es,
-            shift.start_type,
-            shift.stop_type,
-        ]
-        for side, slots in (("home", shift.home), ("away", shift.away)):
-            row.extend(
-                jerseys[side][p.player_id] if p is not None else ""
-                for p in (slots[s] for s in XLSX_SLOT_COLUMNS)
-            )
-        yield row
