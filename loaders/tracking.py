@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -52,8 +53,9 @@ class FileOutcome:
 
 @dataclass
 class _Header:
+    """What file choice needs; the bytes are read again to parse, so a batch holds no files."""
+
     path: Path
-    data: bytes
     sha256: str
     game_id: int
     exported_at: datetime | None
@@ -115,7 +117,7 @@ def read_header(path: Path) -> _Header:
                 path.name, "$.gameId", f"expected a whole number, got {raw_id!r}"
             ) from None
         exported = header.savedAt or header.exportDate
-    return _Header(path, data, sha256, game_id, parse_export_time(exported))
+    return _Header(path, sha256, game_id, parse_export_time(exported))
 
 
 def _is_xlsx(path: Path, data: bytes) -> bool:
@@ -158,25 +160,63 @@ def load_tracking_paths(
                 on_file(len(outcomes), total, outcome)
     oldest = datetime.min.replace(tzinfo=datetime.now().astimezone().tzinfo)
     headers.sort(key=lambda h: (h.game_id, -(h.exported_at or oldest).timestamp(), str(h.path)))
+    chosen = dict(
+        conn.execute("select game_id, file_sha256 from raw.tracking_files where chosen").fetchall()
+    )
     # --force reloads each game's newest file; that game's older files in the batch still skip.
     forced: set[int] = set()
-    for header in headers:
-        game_force = force and header.game_id not in forced
-        outcome = _load_one(conn, header, force=game_force)
-        if game_force and outcome.outcome in (store.LOADED, store.REPLACED):
-            forced.add(header.game_id)
-        outcomes.append(outcome)
-        if on_file:
-            on_file(len(outcomes), total, outcome)
+
+    def game_force(header: _Header) -> bool:
+        return force and header.game_id not in forced
+
+    # The next file is parsed in a thread while this one is written: the database's share of the
+    # work (COPY, index updates, commit) then overlaps with Python's. Only a file of another game
+    # is parsed ahead, because this file's outcome decides whether one of the same game is needed.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool:
+        parsing: dict[int, Future] = {}
+
+        def parse_ahead(position: int) -> None:
+            if position >= len(headers) or position in parsing:
+                return
+            header = headers[position]
+            if game_force(header) or chosen.get(header.game_id) != header.sha256:
+                parsing[position] = pool.submit(_parse, header)
+
+        for position, header in enumerate(headers):
+            parse_ahead(position)
+            following = position + 1
+            if following < len(headers) and headers[following].game_id != header.game_id:
+                parse_ahead(following)
+            this_force = game_force(header)
+            outcome = _load_one(conn, header, parsing.pop(position, None), force=this_force)
+            if outcome.outcome in (store.LOADED, store.REPLACED):
+                chosen[header.game_id] = header.sha256
+                if this_force:
+                    forced.add(header.game_id)
+            outcomes.append(outcome)
+            if on_file:
+                on_file(len(outcomes), total, outcome)
     return outcomes
 
 
-def _load_one(conn: psycopg.Connection, header: _Header, *, force: bool) -> FileOutcome:
+def _parse(header: _Header) -> ParsedGame:
+    """Parse a file whose header was read; it must still hold the same bytes."""
+    try:
+        data = header.path.read_bytes()
+    except OSError as exc:
+        raise LoadError(str(header.path), "", f"cannot read the file ({exc.strerror})") from None
+    if hashlib.sha256(data).hexdigest() != header.sha256:
+        raise LoadError(header.path.name, "", "the file changed while it was being loaded")
+    return parse_tracking_file(header.path, data)
+
+
+def _load_one(
+    conn: psycopg.Connection, header: _Header, parsing: Future | None, *, force: bool
+) -> FileOutcome:
     started = time.perf_counter()
     path = header.path
-    game_force = force
     result = FileOutcome(str(path), store.REJECTED, "", game_id=header.game_id)
-    if not game_force:
+    if not force:
         current = store.chosen_export(conn, header.game_id)
         if current is not None and current.sha256 == header.sha256:
             result.outcome = store.UNCHANGED
@@ -186,13 +226,13 @@ def _load_one(conn: psycopg.Connection, header: _Header, *, force: bool) -> File
             result.seconds = time.perf_counter() - started
             return result
     try:
-        game = parse_tracking_file(path, header.data)
+        game = parsing.result() if parsing is not None else _parse(header)
     except LoadError as exc:
         result.reason = exc.args[0]
         result.seconds = time.perf_counter() - started
         return result
     lineage = store.Lineage("file", str(path), path.name, header.sha256)
-    verdict = store.store_game(conn, game, lineage, force=game_force)
+    verdict = store.store_game(conn, game, lineage, force=force)
     _fill(result, game, verdict)
     result.seconds = time.perf_counter() - started
     return result
