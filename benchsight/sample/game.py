@@ -467,6 +467,7 @@ class _Sim:
 
     def on_the_fly(self) -> None:
         now = self.gt()
+        rows_before, start_before = len(self.rows), self.row_start
         for side in SIDES:
             s = self.sides[side]
             released = [pen for pen in s.penalties if pen[0] <= now]
@@ -490,6 +491,10 @@ class _Sim:
                 if pull:
                     s.pulled = True
                 self.relineup(side, change_f, change_d)
+        if len(self.rows) != rows_before or self.row_start != start_before:
+            # Play goes on a second later, so no event shares the second of a line change and
+            # every event's strength is the one of the row it belongs to (start < t <= end).
+            self.advance(1)
 
     def staggered_change(self, side: str) -> None:
         """Forwards change one or two at a time, as they do on the fly, giving short rows."""
@@ -585,7 +590,9 @@ class _Sim:
         self.passes = []
         self.last_attempt = dict.fromkeys(SIDES, -99)
         self.last_entry = dict.fromkeys(SIDES, -99)
-        self.gap()
+        # Play resumes a second or more after the draw, so nothing else shares the faceoff's
+        # second (a goal at 18:00 would belong to no shift under the half-open rule).
+        self.advance(self.rng.choice((1, 1, 2, 2, 3)))
 
     def change_possession(self, zone_for_new: str, carrier: Player | None = None) -> None:
         self.pos = self.other(self.pos)
