@@ -601,7 +601,7 @@ class _Sim:
         self.passes = []
 
     # -- play ------------------------------------------------------------------------------
-    def possession_event(self, d1: str, d2pd: str = "") -> None:
+    def possession_event(self, d1: str, play_detail: str = "") -> None:
         rng = self.rng
         c = self.ensure_carrier()
         pl = [
@@ -610,8 +610,8 @@ class _Sim:
                 c,
                 "event",
                 1,
-                d1=d2pd,
-                success=rng.choice(("", "", "s", "u")) if d2pd else "",
+                d1=play_detail,
+                success=rng.choice(("", "", "s", "u")) if play_detail else "",
             )
         ]
         if rng.random() < 0.55:

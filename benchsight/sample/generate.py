@@ -164,6 +164,8 @@ def generate(
     started = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    # Files of an earlier, larger sample in the same folder would be loaded as real games.
+    shutil.rmtree(out / TRACKER_DIR, ignore_errors=True)
     league = build_league(teams=teams, games=games, seed=seed, flaws=flaws)
     tracked = league.tracked_games()
     if workers is None:
