@@ -1,14 +1,22 @@
 """Tracker JSON exports (23.8, 25.0) -> rows for the raw tracker tables.
 
-`parse_tracker_json` reads a file's bytes; `parse_tracker_document` takes an already decoded
-document in the tracker JSON shape and is shared by the xlsx parser (which converts its sheets to
-that shape) and by rows posted to the API, so all three validate and normalise identically.
+The export's shape is declared once below as msgspec structs; decoding a file validates every
+type in C and names the JSON path of the first problem (`$.events[12].period`). The structs
+declare no `settings` field, so the hosted database URL and key in it are skipped by the decoder
+and never become Python objects, rows or messages.
 
-The `settings` key (a hosted database URL and access key) is removed before anything else looks
-at the document, and no message ever quotes it.
+`parse_tracker_json` reads a file's bytes; `parse_tracker_document` takes an already decoded
+document in the same shape and is shared by the xlsx parser (which converts its sheets to that
+shape) and by rows posted to the API, so all three validate and normalise identically.
+
+Keys the structs do not declare are not loaded; the documented extras that have no column of
+their own (adjustedVideoTime, rating, videos, videoTiming, ...) go to the `extra` json columns.
 """
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 import msgspec
 
@@ -24,15 +32,12 @@ from loaders.core import (
     centred,
     clock_seconds,
     describe,
-    flag,
     frame_from_points,
     json_text,
     normalise_role,
-    number,
     parse_export_time,
     side_from_role,
     text,
-    whole_number,
 )
 
 # Keys a record may carry to say where it came from in a non-JSON source (the xlsx parser sets
@@ -40,223 +45,290 @@ from loaders.core import (
 SOURCE_SHEET = "_source_sheet"
 SOURCE_ROW = "_source_row"
 TEAM_SOURCE = "_team_source"
+SLOTS = ("F1", "F2", "F3", "D1", "D2", "G", "X")
 
-_GAME_KEYS = {
-    "settings",
-    "events",
-    "shifts",
-    "rosters",
-    "gameId",
-    "game_id",
-    "version",
-    "homeTeam",
-    "awayTeam",
-    "homeColor",
-    "awayColor",
-    "periodLengths",
-    "penaltyLengths",
-    "periodLengthMinutes",
-    "homeAttacksRightP1",
-    "exportDate",
-    "savedAt",
-    "homeLogo",
-    "awayLogo",
+Scalar = int | float | str | bool | None
+"""A value the tracker writes with varying types (jersey 53 or "53", success true or "s")."""
+
+
+class _Located(msgspec.Struct, kw_only=True):
+    source_sheet: str | None = msgspec.field(default=None, name=SOURCE_SHEET)
+    source_row: int | None = msgspec.field(default=None, name=SOURCE_ROW)
+
+
+class Point(_Located, kw_only=True):
+    x: float | None = None
+    y: float | None = None
+    seq: int | None = None
+
+
+class EventPlayer(_Located, kw_only=True):
+    num: Scalar = None
+    name: str | None = None
+    id: str | None = None
+    pos: str | None = None
+    team: str | None = None
+    role: str | None = None
+    roleNum: Scalar = None
+    playD1: str | None = None
+    playD2: str | None = None
+    playSuccess: Scalar = None
+    pressure: Scalar = None
+    pressuredBy: Scalar = None
+    sideOfPuck: str | None = None
+    xy: list[Point | None] | None = None
+    rating: Scalar = None
+
+
+class Event(_Located, kw_only=True):
+    idx: int
+    period: int
+    type: str | None = None
+    team: str | None = None
+    zone: str | None = None
+    success: Scalar = None
+    detail1: str | None = None
+    detail2: str | None = None
+    start_time: str | None = None
+    end_time: str | None = None
+    strength: str | None = None
+    linkedEventIdx: int | None = None
+    assistToGoalIdx: int | None = None
+    sequenceIdx: int | None = None
+    playIdx: int | None = None
+    isHighlight: bool | None = None
+    typeCode: Scalar = None
+    typeId: Scalar = None
+    detail1Code: Scalar = None
+    detail1Id: Scalar = None
+    detail2Code: Scalar = None
+    detail2Id: Scalar = None
+    linkedEventChain: Any = None
+    adjustedVideoTime: Scalar = None
+    videoUrl: str | None = None
+    players: list[EventPlayer] | None = None
+    puckXY: list[Point | None] | None = None
+    netXY: Point | None = None
+    team_source: str | None = msgspec.field(default=None, name=TEAM_SOURCE)
+
+
+class Occupant(msgspec.Struct, kw_only=True):
+    num: Scalar = None
+    name: str | None = None
+    id: str | None = None
+    pos: str | None = None
+    rating: Scalar = None
+
+
+Slot = Occupant | list[Occupant] | None
+
+
+class Lineup(msgspec.Struct, kw_only=True):
+    F1: Slot = None
+    F2: Slot = None
+    F3: Slot = None
+    D1: Slot = None
+    D2: Slot = None
+    G: Slot = None
+    X: Slot = None
+
+
+class Shift(_Located, kw_only=True):
+    period: int
+    start_time: str | None = None
+    end_time: str | None = None
+    start_type: str | None = None
+    stop_type: str | None = None
+    strength: str | None = None
+    duration: float | None = None
+    stoppageTime: float | None = None
+    home: Lineup | None = None
+    away: Lineup | None = None
+
+
+class RosterEntry(msgspec.Struct, kw_only=True):
+    id: str | None = None
+    num: Scalar = None
+    name: str | None = None
+    pos: str | None = None
+    rating: Scalar = None
+
+
+class Rosters(msgspec.Struct, kw_only=True):
+    home: list[RosterEntry] | None = None
+    away: list[RosterEntry] | None = None
+
+
+class TrackerDocument(msgspec.Struct, kw_only=True):
+    gameId: int | None = None
+    game_id: int | None = None
+    version: Scalar = None
+    exportDate: str | None = None
+    savedAt: str | None = None
+    homeTeam: str | None = None
+    awayTeam: str | None = None
+    homeColor: str | None = None
+    awayColor: str | None = None
+    periodLengths: dict[str, Any] | None = None
+    penaltyLengths: dict[str, Any] | None = None
+    homeAttacksRightP1: bool | None = None
+    rosters: Rosters | None = None
+    events: list[Event]
+    shifts: list[Shift]
+    # Kept verbatim in tracker_games.extra.
+    videos: Any = None
+    videoTiming: Any = None
+    highlightVideos: Any = None
+    linePresets: Any = None
+    customChainPresets: Any = None
+    customRules: Any = None
+    customLinkingRules: Any = None
+    eventMacros: Any = None
+    autoSettings: Any = None
+    slots: Any = None
+    currentPeriod: Any = None
+    currentTeam: Any = None
+    evtIdx: Any = None
+    shiftIdx: Any = None
+
+
+_GAME_EXTRAS = (
+    "videos",
+    "videoTiming",
+    "highlightVideos",
+    "linePresets",
+    "customChainPresets",
+    "customRules",
+    "customLinkingRules",
+    "eventMacros",
+    "autoSettings",
+    "slots",
+    "currentPeriod",
+    "currentTeam",
     "evtIdx",
     "shiftIdx",
-}
-_EVENT_KEYS = {
-    "idx",
-    "period",
-    "type",
-    "team",
-    "zone",
-    "success",
-    "detail1",
-    "detail2",
-    "start_time",
-    "end_time",
-    "strength",
-    "linkedEventIdx",
-    "assistToGoalIdx",
-    "sequenceIdx",
-    "playIdx",
-    "isHighlight",
-    "typeCode",
-    "typeId",
-    "detail1Code",
-    "detail1Id",
-    "detail2Code",
-    "detail2Id",
-    "linkedEventChain",
-    "videoUrl",
-    "players",
-    "puckXY",
-    "netXY",
-    "game_id",
-    SOURCE_SHEET,
-    SOURCE_ROW,
-    TEAM_SOURCE,
-}
-_PLAYER_KEYS = {
-    "num",
-    "name",
-    "id",
-    "pos",
-    "team",
-    "role",
-    "roleNum",
-    "playD1",
-    "playD2",
-    "playSuccess",
-    "pressure",
-    "pressuredBy",
-    "sideOfPuck",
-    "xy",
-    SOURCE_SHEET,
-    SOURCE_ROW,
-}
-_SHIFT_KEYS = {
-    "idx",
-    "game_id",
-    "period",
-    "start_time",
-    "end_time",
-    "start_type",
-    "stop_type",
-    "strength",
-    "duration",
-    "stoppageTime",
-    "home",
-    "away",
-    SOURCE_SHEET,
-    SOURCE_ROW,
-}
-SLOTS = ("F1", "F2", "F3", "D1", "D2", "G", "X")
-_ASSIST_FLAGS = {"AssistPrimary", "AssistSecondary", "AssistTertiary"}
-_SIDES = ("home", "away")
-
-
-class _KeyedBadValue(BadValue):
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key = key
-
-
-def _texts(record: dict, keys: tuple[str, ...]) -> list[str | None]:
-    """Text of several keys at once (the hot path: most values already are non-empty text)."""
-    get = record.get
-    values = [get(k) for k in keys]
-    try:
-        return [
-            v if v.__class__ is str and v else None if v is None or v == "" else text(v)
-            for v in values
-        ]
-    except BadValue:
-        _raise_keyed(keys, values, text)
-        raise
-
-
-def _optional_ints(record: dict, keys: tuple[str, ...]) -> list[int | None]:
-    get = record.get
-    values = [get(k) for k in keys]
-    try:
-        return [
-            v if v.__class__ is int else None if v is None else whole_number(v, required=False)
-            for v in values
-        ]
-    except BadValue:
-        _raise_keyed(keys, values, lambda v: whole_number(v, required=False))
-        raise
-
-
-def _raise_keyed(keys, values, convert) -> None:
-    for key, value in zip(keys, values, strict=True):
-        try:
-            convert(value)
-        except BadValue as exc:
-            raise _KeyedBadValue(key, str(exc)) from None
-
-
-_EVENT_TEXTS = (
-    "type",
-    "team",
-    "zone",
-    "success",
-    "detail1",
-    "detail2",
-    "strength",
-    "typeCode",
-    "typeId",
-    "detail1Code",
-    "detail1Id",
-    "detail2Code",
-    "detail2Id",
-    "videoUrl",
 )
-_EVENT_INTS = ("linkedEventIdx", "assistToGoalIdx", "sequenceIdx", "playIdx")
-_PLAYER_TEXTS = (
-    "num",
-    "name",
-    "id",
-    "pos",
-    "team",
-    "role",
-    "roleNum",
-    "playD1",
-    "playD2",
-    "playSuccess",
-    "pressure",
-    "pressuredBy",
-    "sideOfPuck",
-)
+_ASSIST_FLAGS = frozenset(("AssistPrimary", "AssistSecondary", "AssistTertiary"))
+_DECODER = msgspec.json.Decoder(TrackerDocument, strict=False)
+_ERROR = re.compile(r"^(?P<message>.*?)(?: - at `(?P<path>[^`]*)`)?$", re.S)
+_MISSING = re.compile(r"^Object missing required field `(?P<field>[^`]+)`$")
 
 
+def _scalar_text(value: Scalar) -> str | None:
+    """A varying-type value as text: numbers without a trailing .0, blank -> None."""
+    if value.__class__ is str:
+        return value or None
+    return text(value)
+
+
+# ------------------------------------------------------------------------------------ decoding
 def parse_tracker_json(data: bytes, file_name: str) -> ParsedGame:
     """A tracker JSON file's bytes -> ParsedGame. Raises LoadError naming the JSON path."""
     try:
-        document = msgspec.json.decode(data)
+        document = _DECODER.decode(data)
+    except msgspec.ValidationError as exc:
+        raise _located_error(exc, file_name, lambda: msgspec.json.decode(data)) from None
     except msgspec.DecodeError as exc:
         raise LoadError(file_name, "", f"not valid JSON ({exc})") from None
+    return _build(document, file_name, "json", {})
+
+
+def parse_tracker_document(
+    document: dict, *, file_name: str, source_format: str, extra_game: dict | None = None
+) -> ParsedGame:
+    """A decoded document in the tracker JSON shape -> rows for every raw tracker table.
+
+    Required: gameId (or game_id), events and shifts (lists). Everything else is optional, so a
+    posted {game_id, events, shifts} is a valid document. `extra_game` adds game-level values a
+    non-JSON source knows (xlsx metadata) without inventing JSON keys for them.
+    """
     if not isinstance(document, dict):
-        raise LoadError(file_name, "$", f"expected a JSON object, got {describe(document)}")
-    document.pop("settings", None)
-    return parse_tracker_document(document, file_name=file_name, source_format="json")
-
-
-def game_header(document: dict, file_name: str) -> tuple[int, str | None]:
-    """(game id, export time text) from a decoded document: what file choice needs."""
-    game_id = _required_game_id(document, file_name)
-    saved = document.get("savedAt") or document.get("exportDate")
-    return game_id, saved if isinstance(saved, str) else None
-
-
-def _required_game_id(document: dict, file_name: str) -> int:
-    key = "gameId" if "gameId" in document else "game_id"
-    if key not in document:
-        raise LoadError(file_name, "$.gameId", "missing required key gameId")
+        raise LoadError(file_name, "$", f"expected an object, got {describe(document)}")
     try:
-        return whole_number(document[key], required=True)
-    except BadValue as exc:
-        raise LoadError(file_name, f"$.{key}", str(exc)) from None
+        typed = msgspec.convert(document, TrackerDocument, strict=False)
+    except msgspec.ValidationError as exc:
+        raise _located_error(exc, file_name, lambda: document) from None
+    return _build(typed, file_name, source_format, extra_game or {})
 
 
-def _list(document: dict, key: str, file_name: str, *, required: bool) -> list:
-    if key not in document or document[key] is None:
-        if required:
-            raise LoadError(file_name, f"$.{key}", f"missing required key {key}")
-        return []
-    value = document[key]
-    if not isinstance(value, list):
-        raise LoadError(file_name, f"$.{key}", f"expected a list, got {describe(value)}")
-    return value
+def _located_error(exc: msgspec.ValidationError, file_name: str, untyped) -> LoadError:
+    """msgspec's message and path, with the offending value and (xlsx) its sheet row."""
+    match = _ERROR.match(str(exc))
+    message, path = match.group("message"), match.group("path") or "$"
+    missing = _MISSING.match(message)
+    if missing:
+        return LoadError(
+            file_name,
+            f"{path}.{missing.group('field')}",
+            f"missing required key {missing.group('field')}",
+        )
+    try:
+        document = untyped()
+    except Exception:
+        document = None
+    value, record = _walk(document, path)
+    expected = _EXPECTED.match(message)
+    if expected:
+        wanted = " or ".join(
+            _TYPE_WORDS.get(name.strip(), name.strip())
+            for name in expected.group("types").split("|")
+        )
+        got = (
+            describe(value)
+            if value is not _NOTHING
+            else _TYPE_WORDS.get(expected.group("got"), expected.group("got"))
+        )
+        message = f"expected {wanted}, got {got}"
+    else:
+        message = message[:1].lower() + message[1:]
+    if isinstance(record, dict) and record.get(SOURCE_ROW) is not None:
+        path = f"sheet {record.get(SOURCE_SHEET)}, row {record[SOURCE_ROW]} ({path})"
+    return LoadError(file_name, path, message)
 
 
-def _xy_frame(version: str | None, points: list) -> str:
+_NOTHING = object()
+_EXPECTED = re.compile(r"^Expected `(?P<types>[^`]+)`, got `(?P<got>[^`]+)`$")
+_TYPE_WORDS = {
+    "int": "a whole number",
+    "float": "a number",
+    "str": "text",
+    "bool": "true or false",
+    "array": "a list",
+    "object": "an object",
+    "null": "null",
+}
+_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+
+
+def _walk(document, path: str):
+    """(value at a `$.a[1].b` path, the innermost object holding it) or (_NOTHING, None)."""
+    value, holder = document, None
+    for key, index in _STEP.findall(path[1:]):
+        if isinstance(value, dict):
+            holder = value
+        try:
+            value = value[key] if key else value[int(index)]
+        except (KeyError, IndexError, TypeError, ValueError):
+            return _NOTHING, holder
+    return value, holder
+
+
+# -------------------------------------------------------------------------------------- rows
+def _xy_frame(version: str | None, document: TrackerDocument) -> str:
     """The rink frame, from the coordinates; the version decides only when they cannot.
 
     The coordinates win because real files disagree with their version (a 23.8 file holding a
     centre-relative point with negative y).
     """
+    points = []
+    for event in document.events:
+        for point in event.puckXY or ():
+            if point is not None:
+                points.append((point.x, point.y))
+        for player in event.players or ():
+            for point in player.xy or ():
+                if point is not None:
+                    points.append((point.x, point.y))
     frame = frame_from_points(points)
     if frame == UNKNOWN_FRAME and version:
         if version.startswith("23."):
@@ -266,33 +338,25 @@ def _xy_frame(version: str | None, points: list) -> str:
     return frame
 
 
-def parse_tracker_document(
-    document: dict, *, file_name: str, source_format: str, extra_game: dict | None = None
+def _build(
+    document: TrackerDocument, file_name: str, source_format: str, extra_game: dict
 ) -> ParsedGame:
-    """A document in the tracker JSON shape -> rows for every raw tracker table.
-
-    Required: gameId (or game_id), events and shifts (lists). Everything else is optional, so a
-    posted {game_id, events, shifts} is a valid document. `extra_game` adds game-level values a
-    non-JSON source knows (xlsx metadata) without inventing JSON keys for them.
-    """
-    document.pop("settings", None)
-    game_id = _required_game_id(document, file_name)
-    events = _list(document, "events", file_name, required=True)
-    shifts = _list(document, "shifts", file_name, required=True)
-    rosters = document.get("rosters") or {}
-    if not isinstance(rosters, dict):
-        raise LoadError(file_name, "$.rosters", f"expected an object, got {describe(rosters)}")
+    game_id = document.gameId if document.gameId is not None else document.game_id
+    if game_id is None:
+        raise LoadError(file_name, "$.gameId", "missing required key gameId")
+    try:
+        version = _scalar_text(document.version)
+    except BadValue as exc:
+        raise LoadError(file_name, "$.version", str(exc)) from None
     warnings: list[LoadWarning] = []
-    version = _game_text(document, "version", file_name)
-
-    roster_rows, roster_jerseys = _rosters(rosters, game_id, file_name)
-    frame = _xy_frame(version, _all_rink_points(events))
+    roster_rows, roster_jerseys = _rosters(document.rosters, game_id, file_name)
+    frame = _xy_frame(version, document)
 
     event_rows: list[tuple] = []
     player_rows: list[tuple] = []
     xy_rows: list[tuple] = []
     seen_idx: set[int] = set()
-    for position, event in enumerate(events):
+    for position, event in enumerate(document.events):
         _event(
             event,
             position,
@@ -309,7 +373,7 @@ def parse_tracker_document(
 
     shift_rows: list[tuple] = []
     slot_rows: list[tuple] = []
-    for position, shift in enumerate(shifts):
+    for position, shift in enumerate(document.shifts):
         _shift(shift, position, game_id, file_name, roster_jerseys, shift_rows, slot_rows, warnings)
 
     flags = []
@@ -326,37 +390,24 @@ def parse_tracker_document(
             )
         )
 
-    saved_at = _game_text(document, "savedAt", file_name)
-    export_date = _game_text(document, "exportDate", file_name)
-    extra_game = extra_game or {}
-    exported_at = parse_export_time(saved_at or export_date or extra_game.get("export_timestamp"))
-    period_lengths = document.get("periodLengths")
-    penalty_lengths = document.get("penaltyLengths")
-    for key, value in (("periodLengths", period_lengths), ("penaltyLengths", penalty_lengths)):
-        if value is not None and not isinstance(value, dict):
-            raise LoadError(file_name, f"$.{key}", f"expected an object, got {describe(value)}")
-    try:
-        attacks_right = flag(document.get("homeAttacksRightP1"))
-    except BadValue as exc:
-        raise LoadError(file_name, "$.homeAttacksRightP1", str(exc)) from None
-    extra = {k: v for k, v in document.items() if k not in _GAME_KEYS}
-    extra.update(extra_game.get("extra", {}))
+    exported_at = parse_export_time(document.savedAt or document.exportDate)
+    extra = {k: getattr(document, k) for k in _GAME_EXTRAS if getattr(document, k) is not None}
     game_row = (
         "$",
         None,
         game_id,
         source_format,
         version,
-        _game_text(document, "homeTeam", file_name),
-        _game_text(document, "awayTeam", file_name),
-        _game_text(document, "homeColor", file_name),
-        _game_text(document, "awayColor", file_name),
-        json_text(period_lengths),
-        json_text(penalty_lengths),
+        document.homeTeam or None,
+        document.awayTeam or None,
+        document.homeColor or None,
+        document.awayColor or None,
+        json_text(document.periodLengths),
+        json_text(document.penaltyLengths),
         extra_game.get("period_length_minutes"),
-        attacks_right,
-        export_date,
-        saved_at,
+        document.homeAttacksRightP1,
+        document.exportDate or None,
+        document.savedAt or None,
         exported_at,
         frame,
         len(event_rows),
@@ -383,40 +434,19 @@ def parse_tracker_document(
     )
 
 
-def _game_text(document: dict, key: str, file_name: str) -> str | None:
-    try:
-        return text(document.get(key))
-    except BadValue as exc:
-        raise LoadError(file_name, f"$.{key}", str(exc)) from None
-
-
-def _rosters(rosters: dict, game_id: int, file_name: str) -> tuple[list[tuple], dict[str, set]]:
+def _rosters(
+    rosters: Rosters | None, game_id: int, file_name: str
+) -> tuple[list[tuple], dict[str, set]]:
     rows: list[tuple] = []
     jerseys: dict[str, set] = {}
-    for side in _SIDES:
-        entries = rosters.get(side) or []
-        if not isinstance(entries, list):
-            raise LoadError(
-                file_name, f"$.rosters.{side}", f"expected a list, got {describe(entries)}"
-            )
+    for side in ("home", "away"):
+        entries = getattr(rosters, side) if rosters is not None else None
         side_jerseys = set()
-        for order, entry in enumerate(entries):
-            path = f"$.rosters.{side}[{order}]"
-            if not isinstance(entry, dict):
-                raise LoadError(file_name, path, f"expected an object, got {describe(entry)}")
-            key = "num"
+        for order, entry in enumerate(entries or ()):
             try:
-                jersey = text(entry.get("num"))
-                key = "id"
-                player_id = text(entry.get("id"))
-                key = "name"
-                name = text(entry.get("name"))
-                key = "pos"
-                pos = text(entry.get("pos"))
-                key = "rating"
-                rating = text(entry.get("rating"))
+                jersey, rating = _scalar_text(entry.num), _scalar_text(entry.rating)
             except BadValue as exc:
-                raise LoadError(file_name, f"{path}.{key}", str(exc)) from None
+                raise LoadError(file_name, f"$.rosters.{side}[{order}]", str(exc)) from None
             rows.append(
                 (
                     f"rosters.{side}",
@@ -424,10 +454,10 @@ def _rosters(rosters: dict, game_id: int, file_name: str) -> tuple[list[tuple], 
                     game_id,
                     side,
                     order + 1,
-                    player_id,
+                    entry.id or None,
                     jersey,
-                    name,
-                    pos,
+                    entry.name or None,
+                    entry.pos or None,
                     rating,
                 )
             )
@@ -437,45 +467,27 @@ def _rosters(rosters: dict, game_id: int, file_name: str) -> tuple[list[tuple], 
     return rows, jerseys
 
 
-def _all_rink_points(events: list) -> list[tuple]:
-    points = []
-    for event in events:
-        if not isinstance(event, dict):
-            continue
-        for point in event.get("puckXY") or []:
-            if isinstance(point, dict):
-                points.append((_maybe_number(point.get("x")), _maybe_number(point.get("y"))))
-        for player in event.get("players") or []:
-            if isinstance(player, dict):
-                for point in player.get("xy") or []:
-                    if isinstance(point, dict):
-                        points.append(
-                            (_maybe_number(point.get("x")), _maybe_number(point.get("y")))
-                        )
-    return points
-
-
-def _maybe_number(value: object) -> float | None:
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _where(event: dict, position: int, collection: str) -> tuple[str, int]:
+def _where(record, position: int, collection: str) -> tuple[str, int]:
     """(sheet, row_number) lineage of a record: its source row, else its JSON array index."""
-    row = event.get(SOURCE_ROW)
-    if row is not None:
-        return event.get(SOURCE_SHEET, collection), row
+    if record.source_row is not None:
+        return record.source_sheet or collection, record.source_row
     return collection, position
 
 
-def _path(record: dict, json_path: str) -> str:
-    row = record.get(SOURCE_ROW)
-    if row is not None:
-        return f"sheet {record.get(SOURCE_SHEET)}, row {row} ({json_path})"
+def _path(record, json_path: str) -> str:
+    if record.source_row is not None:
+        return f"sheet {record.source_sheet}, row {record.source_row} ({json_path})"
     return json_path
 
 
+def _clock_warning(problem: str, where: str, written: str | None) -> LoadWarning:
+    if problem == "clock_blank":
+        return LoadWarning(problem, where, "blank clock: time unknown")
+    return LoadWarning(problem, where, f"clock {written!r} is not MM:SS: time unknown")
+
+
 def _event(
-    event,
+    event: Event,
     position,
     game_id,
     file_name,
@@ -487,66 +499,54 @@ def _event(
     xy_rows,
     warnings,
 ) -> None:
-    base = f"events[{position}]"
-    if not isinstance(event, dict):
-        raise LoadError(file_name, base, f"expected an object, got {describe(event)}")
-    key = "idx"
-    try:
-        idx = whole_number(event.get("idx"), required=True)
-        key = "period"
-        period = whole_number(event.get("period"), required=True)
-        key = "start_time"
-        start_clock = event.get("start_time")
-        if start_clock is not None and start_clock.__class__ is not str:
-            raise BadValue(f"expected clock text, got {describe(start_clock)}")
-        key = "end_time"
-        end_clock = event.get("end_time")
-        if end_clock is not None and end_clock.__class__ is not str:
-            raise BadValue(f"expected clock text, got {describe(end_clock)}")
-        key = "isHighlight"
-        highlight = flag(event.get("isHighlight"))
-        (event_type, team, zone, success, detail1, detail2, strength, *codes, video_url) = _texts(
-            event, _EVENT_TEXTS
-        )
-        linked, assist_to_goal, sequence, play = _optional_ints(event, _EVENT_INTS)
-        key = "type"
-        if event_type is None or not event_type.strip():
-            raise BadValue("event has no type")
-    except _KeyedBadValue as exc:
-        raise LoadError(file_name, _path(event, f"{base}.{exc.key}"), str(exc)) from None
-    except BadValue as exc:
-        raise LoadError(file_name, _path(event, f"{base}.{key}"), str(exc)) from None
+    idx = event.idx
+    event_type = event.type
+    if not event_type or not event_type.strip():
+        raise LoadError(file_name, _path(event, f"$.events[{position}].type"), "event has no type")
     if idx in seen_idx:
-        raise LoadError(file_name, _path(event, f"{base}.idx"), f"event idx {idx} appears twice")
-    seen_idx.add(idx)
-    players = event.get("players")
-    if players is None:
-        players = []
-    elif not isinstance(players, list):
         raise LoadError(
-            file_name, _path(event, f"{base}.players"), f"expected a list, got {describe(players)}"
+            file_name, _path(event, f"$.events[{position}].idx"), f"event idx {idx} appears twice"
         )
-
+    seen_idx.add(idx)
+    try:
+        success = _scalar_text(event.success)
+        codes = (
+            _scalar_text(event.typeCode),
+            _scalar_text(event.typeId),
+            _scalar_text(event.detail1Code),
+            _scalar_text(event.detail1Id),
+            _scalar_text(event.detail2Code),
+            _scalar_text(event.detail2Id),
+        )
+    except BadValue as exc:
+        raise LoadError(file_name, _path(event, f"$.events[{position}]"), str(exc)) from None
+    team = event.team or None
+    start_clock, end_clock = event.start_time, event.end_time
     start_seconds, start_problem = clock_seconds(start_clock)
     end_seconds, end_problem = clock_seconds(end_clock)
     if start_problem:
         warnings.append(
-            _clock_warning(start_problem, _path(event, f"{base}.start_time"), start_clock)
+            _clock_warning(
+                start_problem, _path(event, f"$.events[{position}].start_time"), start_clock
+            )
         )
     if end_problem:
-        warnings.append(_clock_warning(end_problem, _path(event, f"{base}.end_time"), end_clock))
-    if team not in ("home", "away"):
+        warnings.append(
+            _clock_warning(end_problem, _path(event, f"$.events[{position}].end_time"), end_clock)
+        )
+    if team != "home" and team != "away":
         warnings.append(
             LoadWarning(
                 "event_team_unknown",
-                _path(event, f"{base}.team"),
+                _path(event, f"$.events[{position}].team"),
                 f"event {idx} ({event_type}) has no home/away team",
             )
         )
-    team_source = event.get(TEAM_SOURCE, "file" if team else None)
-    chain = event.get("linkedEventChain")
-    unknown = event.keys() - _EVENT_KEYS
-    extra = {k: event[k] for k in unknown} if unknown else None
+    team_source = event.team_source or ("file" if team else None)
+    players = event.players or ()
+    extra = None
+    if event.adjustedVideoTime is not None:
+        extra = json_text({"adjustedVideoTime": event.adjustedVideoTime})
     sheet, row = _where(event, position, "events")
     event_rows.append(
         (
@@ -554,59 +554,57 @@ def _event(
             row,
             game_id,
             idx,
-            period,
+            event.period,
             event_type,
             team,
             team_source,
-            zone,
+            event.zone or None,
             success,
-            detail1,
-            detail2,
+            event.detail1 or None,
+            event.detail2 or None,
             start_clock,
             start_seconds,
             end_clock,
             end_seconds,
-            strength,
-            linked,
-            assist_to_goal,
-            sequence,
-            play,
-            highlight,
+            event.strength or None,
+            event.linkedEventIdx,
+            event.assistToGoalIdx,
+            event.sequenceIdx,
+            event.playIdx,
+            event.isHighlight,
             *codes,
-            json_text(chain),
-            video_url,
+            json_text(event.linkedEventChain),
+            event.videoUrl or None,
             len(players),
-            json_text(extra) if extra else None,
+            extra,
         )
     )
 
-    seen_players: set[tuple] = set()
-    seen_roles: set[str] = set()
-    for order, player in enumerate(players, start=1):
-        _player(
-            player,
-            order,
-            event,
-            position,
-            base,
-            idx,
-            team,
-            game_id,
-            file_name,
-            frame,
-            roster_jerseys,
-            seen_players,
-            seen_roles,
-            player_rows,
-            xy_rows,
-            warnings,
-        )
-
-    puck = event.get("puckXY")
-    if puck:
+    if players:
+        seen_players: set[tuple] = set()
+        seen_roles: set[str] = set()
+        for order, player in enumerate(players, start=1):
+            _player(
+                player,
+                order,
+                event,
+                position,
+                idx,
+                team,
+                game_id,
+                file_name,
+                frame,
+                roster_jerseys,
+                seen_players,
+                seen_roles,
+                player_rows,
+                xy_rows,
+                warnings,
+            )
+    if event.puckXY:
         _points(
-            puck,
-            f"{base}.puckXY",
+            event.puckXY,
+            f"$.events[{position}].puckXY",
             event,
             (sheet, row),
             idx,
@@ -615,20 +613,14 @@ def _event(
             None,
             None,
             game_id,
-            file_name,
             frame,
             xy_rows,
             warnings,
         )
-    net = event.get("netXY")
-    if net is not None:
-        if not isinstance(net, dict):
-            raise LoadError(
-                file_name, _path(event, f"{base}.netXY"), f"expected an object, got {describe(net)}"
-            )
+    if event.netXY is not None:
         _points(
-            [net],
-            f"{base}.netXY",
+            [event.netXY],
+            f"$.events[{position}].netXY",
             event,
             (sheet, row),
             idx,
@@ -637,25 +629,17 @@ def _event(
             None,
             None,
             game_id,
-            file_name,
             NET_FACE,
             xy_rows,
             warnings,
         )
 
 
-def _clock_warning(problem: str, where: str, written: str | None) -> LoadWarning:
-    if problem == "clock_blank":
-        return LoadWarning(problem, where, "blank clock: time unknown")
-    return LoadWarning(problem, where, f"clock {written!r} is not MM:SS: time unknown")
-
-
 def _player(
-    player,
+    player: EventPlayer,
     order,
     event,
     position,
-    base,
     idx,
     team,
     game_id,
@@ -668,72 +652,55 @@ def _player(
     xy_rows,
     warnings,
 ) -> None:
-    path = f"{base}.players[{order - 1}]"
-    if not isinstance(player, dict):
-        raise LoadError(
-            file_name, _path(event, path), f"expected an object, got {describe(player)}"
-        )
+    located = player if player.source_row is not None else event
     try:
-        (
-            jersey,
-            name,
-            player_id,
-            pos,
-            team_written,
-            role_written,
-            role_num,
-            play_d1,
-            play_d2,
-            play_success,
-            pressure,
-            pressured_by,
-            side_of_puck,
-        ) = _texts(player, _PLAYER_TEXTS)
-    except _KeyedBadValue as exc:
-        located = player if SOURCE_ROW in player else event
-        raise LoadError(file_name, _path(located, f"{path}.{exc.key}"), str(exc)) from None
-
-    where = _path(player if SOURCE_ROW in player else event, path)
+        num = player.num
+        jersey = num if num.__class__ is str and num else _scalar_text(num)
+        play_success = _scalar_text(player.playSuccess)
+        pressure = _scalar_text(player.pressure)
+        pressured_by = _scalar_text(player.pressuredBy)
+        role_num = _scalar_text(player.roleNum)
+    except BadValue as exc:
+        path = f"$.events[{position}].players[{order - 1}]"
+        raise LoadError(file_name, _path(located, path), str(exc)) from None
+    role_written = player.role or None
+    team_written = player.team or None
+    play_d1, play_d2 = player.playD1 or None, player.playD2 or None
     normalised = normalise_role(role_written)
+    problems = []
     if normalised is None:
         role = role_group = role_number = None
-        warnings.append(
-            LoadWarning("role_unknown", where, f"role {role_written!r} is not a player role")
-        )
+        problems.append(("role_unknown", f"role {role_written!r} is not a player role"))
     else:
         role, role_group, role_number = normalised
         if role in seen_roles:
-            warnings.append(LoadWarning("duplicate_role", where, f"event {idx} names {role} twice"))
+            problems.append(("duplicate_role", f"event {idx} names {role} twice"))
         seen_roles.add(role)
-    side = team_written if team_written in ("home", "away") else side_from_role(role_group, team)
+    side = (
+        team_written
+        if team_written == "home" or team_written == "away"
+        else side_from_role(role_group, team)
+    )
     if side is None:
-        warnings.append(LoadWarning("player_side_unknown", where, f"jersey {jersey}: side unknown"))
+        problems.append(("player_side_unknown", f"jersey {jersey}: side unknown"))
     else:
-        if (side, jersey) in seen_players:
-            warnings.append(
-                LoadWarning(
-                    "duplicate_player", where, f"event {idx} names {side} jersey {jersey} twice"
-                )
-            )
-        seen_players.add((side, jersey))
+        key = (side, jersey)
+        if key in seen_players:
+            problems.append(("duplicate_player", f"event {idx} names {side} jersey {jersey} twice"))
+        seen_players.add(key)
         known = roster_jerseys.get(side)
         if known and jersey not in known:
-            warnings.append(
-                LoadWarning(
-                    "unknown_jersey", where, f"{side} jersey {jersey} is not on the game roster"
-                )
-            )
+            problems.append(("unknown_jersey", f"{side} jersey {jersey} is not on the game roster"))
     if (play_d1 in _ASSIST_FLAGS or play_d2 in _ASSIST_FLAGS) and role != "event_player_1":
-        warnings.append(
-            LoadWarning(
+        problems.append(
+            (
                 "stray_assist",
-                where,
                 f"assist flag on {role_written or 'a player without role'}, not the event's actor",
             )
         )
-    unknown = player.keys() - _PLAYER_KEYS
-    extra = {k: player[k] for k in unknown} if unknown else None
-    located = player if SOURCE_ROW in player else event
+    if problems:
+        where = _path(located, f"$.events[{position}].players[{order - 1}]")
+        warnings.extend(LoadWarning(code, where, message) for code, message in problems)
     sheet, row = _where(player, position, "events.players")
     player_rows.append(
         (
@@ -743,9 +710,9 @@ def _player(
             idx,
             order,
             jersey,
-            name,
-            player_id,
-            pos,
+            player.name or None,
+            player.id or None,
+            player.pos or None,
             team_written,
             side,
             role_written,
@@ -758,15 +725,14 @@ def _player(
             play_success,
             pressure,
             pressured_by,
-            side_of_puck,
-            json_text(extra) if extra else None,
+            player.sideOfPuck or None,
+            json_text({"rating": player.rating}) if player.rating is not None else None,
         )
     )
-    xy = player.get("xy")
-    if xy:  # most players have no path: skip the call
+    if player.xy:
         _points(
-            xy,
-            f"{path}.xy",
+            player.xy,
+            f"$.events[{position}].players[{order - 1}].xy",
             located,
             (sheet, row),
             idx,
@@ -775,7 +741,6 @@ def _player(
             jersey,
             role,
             game_id,
-            file_name,
             frame,
             xy_rows,
             warnings,
@@ -793,53 +758,34 @@ def _points(
     jersey,
     role,
     game_id,
-    file_name,
     frame,
     xy_rows,
     warnings,
 ) -> None:
     """Rows for a path of points; each point may carry its own source row (xlsx xy sheets)."""
-    if points is None:
-        return
-    if not isinstance(points, list):
-        raise LoadError(
-            file_name, _path(record, path), f"expected a list of points, got {describe(points)}"
-        )
     sheet, row = lineage
     nulls = 0
     for position, point in enumerate(points, start=1):
         if point is None:
             nulls += 1
             continue
-        if not isinstance(point, dict):
-            raise LoadError(
-                file_name,
-                _path(record, f"{path}[{position - 1}]"),
-                f"expected a point object, got {describe(point)}",
-            )
-        key = "x"
-        try:
-            x = number(point.get("x"))
-            key = "y"
-            y = number(point.get("y"))
-            key = "seq"
-            seq = whole_number(point.get("seq"), required=False)
-        except BadValue as exc:
-            raise LoadError(
-                file_name, _path(record, f"{path}[{position - 1}].{key}"), str(exc)
-            ) from None
+        x, y = point.x, point.y
         x_c, y_c = centred(frame, x, y)
+        if point.source_row is not None:
+            point_sheet, point_row = point.source_sheet, point.source_row
+        else:
+            point_sheet, point_row = sheet, row
         xy_rows.append(
             (
-                point.get(SOURCE_SHEET, sheet),
-                point.get(SOURCE_ROW, row),
+                point_sheet,
+                point_row,
                 game_id,
                 idx,
                 kind,
                 order,
                 jersey,
                 role,
-                seq if seq is not None else position,
+                point.seq if point.seq is not None else position,
                 x,
                 y,
                 frame,
@@ -856,34 +802,10 @@ def _points(
 
 
 def _shift(
-    shift, position, game_id, file_name, roster_jerseys, shift_rows, slot_rows, warnings
+    shift: Shift, position, game_id, file_name, roster_jerseys, shift_rows, slot_rows, warnings
 ) -> None:
-    base = f"shifts[{position}]"
-    if not isinstance(shift, dict):
-        raise LoadError(file_name, base, f"expected an object, got {describe(shift)}")
-    key = "period"
-    try:
-        period = whole_number(shift.get("period"), required=True)
-        key = "start_time"
-        start_clock = shift.get("start_time")
-        if start_clock is not None and not isinstance(start_clock, str):
-            raise BadValue(f"expected clock text, got {describe(start_clock)}")
-        key = "end_time"
-        end_clock = shift.get("end_time")
-        if end_clock is not None and not isinstance(end_clock, str):
-            raise BadValue(f"expected clock text, got {describe(end_clock)}")
-        key = "start_type"
-        start_type = text(shift.get("start_type"))
-        key = "stop_type"
-        stop_type = text(shift.get("stop_type"))
-        key = "strength"
-        strength = text(shift.get("strength"))
-        key = "duration"
-        duration = number(shift.get("duration"))
-        key = "stoppageTime"
-        stoppage = number(shift.get("stoppageTime"))
-    except BadValue as exc:
-        raise LoadError(file_name, _path(shift, f"{base}.{key}"), str(exc)) from None
+    base = f"$.shifts[{position}]"
+    start_clock, end_clock = shift.start_time, shift.end_time
     start_seconds, start_problem = clock_seconds(start_clock)
     end_seconds, end_problem = clock_seconds(end_clock)
     if start_problem:
@@ -894,48 +816,30 @@ def _shift(
         warnings.append(_clock_warning(end_problem, _path(shift, f"{base}.end_time"), end_clock))
     sheet, row = _where(shift, position, "shifts")
     players = 0
-    for side in _SIDES:
-        lineup = shift.get(side)
+    for side in ("home", "away"):
+        lineup = shift.home if side == "home" else shift.away
         if lineup is None:
             continue
-        if not isinstance(lineup, dict):
-            raise LoadError(
-                file_name,
-                _path(shift, f"{base}.{side}"),
-                f"expected an object, got {describe(lineup)}",
-            )
+        known = roster_jerseys.get(side)
         for slot in SLOTS:
-            occupant = lineup.get(slot)
+            occupant = getattr(lineup, slot)
             if occupant is None:
                 continue
-            occupants = occupant if isinstance(occupant, list) else [occupant]
+            occupants = occupant if isinstance(occupant, list) else (occupant,)
             for slot_order, person in enumerate(occupants, start=1):
-                where = f"{base}.{side}.{slot}"
-                if not isinstance(person, dict):
-                    raise LoadError(
-                        file_name,
-                        _path(shift, where),
-                        f"expected a player object, got {describe(person)}",
-                    )
-                key = "num"
                 try:
-                    jersey = text(person.get("num"))
-                    key = "name"
-                    name = text(person.get("name"))
-                    key = "id"
-                    player_id = text(person.get("id"))
-                    key = "pos"
-                    pos = text(person.get("pos"))
+                    jersey = _scalar_text(person.num)
                 except BadValue as exc:
-                    raise LoadError(file_name, _path(shift, f"{where}.{key}"), str(exc)) from None
-                if jersey is None and name is None and player_id is None:
+                    raise LoadError(
+                        file_name, _path(shift, f"{base}.{side}.{slot}.num"), str(exc)
+                    ) from None
+                if jersey is None and not person.name and not person.id:
                     continue
-                known = roster_jerseys.get(side)
                 if known and jersey not in known:
                     warnings.append(
                         LoadWarning(
                             "unknown_jersey",
-                            _path(shift, where),
+                            _path(shift, f"{base}.{side}.{slot}"),
                             f"{side} jersey {jersey} is not on the game roster",
                         )
                     )
@@ -949,33 +853,37 @@ def _shift(
                         slot,
                         slot_order,
                         jersey,
-                        name,
-                        player_id,
-                        pos,
+                        person.name or None,
+                        person.id or None,
+                        person.pos or None,
                     )
                 )
                 players += 1
-    extra = {k: v for k, v in shift.items() if k not in _SHIFT_KEYS}
     shift_rows.append(
         (
             sheet,
             row,
             game_id,
             position,
-            period,
+            shift.period,
             start_clock,
             start_seconds,
             end_clock,
             end_seconds,
-            start_type,
-            stop_type,
-            strength,
-            duration,
-            stoppage,
+            shift.start_type or None,
+            shift.stop_type or None,
+            shift.strength or None,
+            _whole(shift.duration),
+            _whole(shift.stoppageTime),
             players,
-            json_text(extra) if extra else None,
+            None,
         )
     )
 
 
-__all__ = ["UNKNOWN_FRAME", "game_header", "parse_tracker_document", "parse_tracker_json"]
+def _whole(value: float | None) -> float | int | None:
+    """Durations arrive as ints in JSON and floats in Excel: store 82, not 82.0."""
+    return int(value) if value is not None and value.is_integer() else value
+
+
+__all__ = ["TrackerDocument", "parse_tracker_document", "parse_tracker_json"]

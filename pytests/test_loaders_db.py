@@ -207,8 +207,8 @@ def _corrupted_copies(fixtures_dir: Path, folder: Path) -> dict[str, str]:
     return {
         "truncated.json": "truncated.json: not valid JSON",
         "missing_events.json": "missing_events.json: $.events: missing required key events",
-        "text_period.json": "text_period.json: shifts[4].period: expected a whole number, got text 'two'",
-        "no_type.json": "no_type.json: events[700].type: event has no type",
+        "text_period.json": "text_period.json: $.shifts[4].period: expected a whole number, got text 'two'",
+        "no_type.json": "no_type.json: $.events[700].type: event has no type",
     }
 
 

@@ -144,7 +144,7 @@ def test_quirks_become_warnings_with_locations(fixtures_dir):
     codes = Counter(w.code for w in game.warnings)
     assert codes == {"duplicate_player": 7, "clock_blank": 6, "unknown_jersey": 4}
     duplicate = next(w for w in game.warnings if w.code == "duplicate_player")
-    assert duplicate.location.startswith("events[") and ".players[" in duplicate.location
+    assert duplicate.location == "$.events[304].players[1]"
     clocks = _values(game, "tracker_events", "start_clock", "start_seconds")
     assert ("", None) in clocks
     shift_ends = _values(game, "tracker_shifts", "end_clock", "end_seconds")
@@ -186,7 +186,7 @@ def test_text_where_a_number_must_be_is_rejected(fixtures_dir):
     with pytest.raises(LoadError) as caught:
         parse_tracker_json(json.dumps(document).encode(), "bad_period.json")
     assert str(caught.value) == (
-        "bad_period.json: events[12].period: expected a whole number, got text 'second'"
+        "bad_period.json: $.events[12].period: expected a whole number, got text 'second'"
     )
 
 
@@ -202,7 +202,8 @@ def test_a_string_coordinate_is_rejected_with_its_path(fixtures_dir):
     document["events"][2]["players"][0]["xy"][1]["x"] = "left"
     with pytest.raises(LoadError) as caught:
         parse_tracker_json(json.dumps(document).encode(), "bad_xy.json")
-    assert caught.value.where == "events[2].players[0].xy[1].x"
+    assert caught.value.where == "$.events[2].players[0].xy[1].x"
+    assert caught.value.message == "expected a number or null, got text 'left'"
 
 
 def test_settings_are_dropped_before_anything_is_built(fixtures_dir):
