@@ -216,8 +216,13 @@ _MISSING = re.compile(r"^Object missing required field `(?P<field>[^`]+)`$")
 
 def _scalar_text(value: Scalar) -> str | None:
     """A varying-type value as text: numbers without a trailing .0, blank -> None."""
-    if value.__class__ is str:
+    cls = value.__class__
+    if cls is str:
         return value or None
+    if value is None:
+        return None
+    if cls is int:
+        return str(value)
     return text(value)
 
 
@@ -314,28 +319,28 @@ def _walk(document, path: str):
 
 
 # -------------------------------------------------------------------------------------- rows
-def _xy_frame(version: str | None, document: TrackerDocument) -> str:
+def _xy_frame(version: str | None, xy_rows: list[tuple]) -> str:
     """The rink frame, from the coordinates; the version decides only when they cannot.
 
     The coordinates win because real files disagree with their version (a 23.8 file holding a
     centre-relative point with negative y).
     """
-    points = []
-    for event in document.events:
-        for point in event.puckXY or ():
-            if point is not None:
-                points.append((point.x, point.y))
-        for player in event.players or ():
-            for point in player.xy or ():
-                if point is not None:
-                    points.append((point.x, point.y))
-    frame = frame_from_points(points)
+    frame = frame_from_points([(row[9], row[10]) for row in xy_rows if row[4] != "net"])
     if frame == UNKNOWN_FRAME and version:
         if version.startswith("23."):
             return RINK_CORNER
         if version.startswith("25."):
             return RINK_CENTRE
     return frame
+
+
+def _with_frame(xy_rows: list[tuple], frame: str) -> list[tuple]:
+    """Point rows completed with their frame and centred coordinates."""
+    rows = []
+    for row in xy_rows:
+        point_frame = NET_FACE if row[4] == "net" else frame
+        rows.append((*row, point_frame, *centred(point_frame, row[9], row[10])))
+    return rows
 
 
 def _build(
@@ -350,7 +355,6 @@ def _build(
         raise LoadError(file_name, "$.version", str(exc)) from None
     warnings: list[LoadWarning] = []
     roster_rows, roster_jerseys = _rosters(document.rosters, game_id, file_name)
-    frame = _xy_frame(version, document)
 
     event_rows: list[tuple] = []
     player_rows: list[tuple] = []
@@ -362,7 +366,6 @@ def _build(
             position,
             game_id,
             file_name,
-            frame,
             roster_jerseys,
             seen_idx,
             event_rows,
@@ -370,6 +373,8 @@ def _build(
             xy_rows,
             warnings,
         )
+    frame = _xy_frame(version, xy_rows)
+    xy_rows = _with_frame(xy_rows, frame)
 
     shift_rows: list[tuple] = []
     slot_rows: list[tuple] = []
@@ -491,7 +496,6 @@ def _event(
     position,
     game_id,
     file_name,
-    frame,
     roster_jerseys,
     seen_idx,
     event_rows,
@@ -593,7 +597,6 @@ def _event(
                 team,
                 game_id,
                 file_name,
-                frame,
                 roster_jerseys,
                 seen_players,
                 seen_roles,
@@ -613,7 +616,6 @@ def _event(
             None,
             None,
             game_id,
-            frame,
             xy_rows,
             warnings,
         )
@@ -629,7 +631,6 @@ def _event(
             None,
             None,
             game_id,
-            NET_FACE,
             xy_rows,
             warnings,
         )
@@ -644,7 +645,6 @@ def _player(
     team,
     game_id,
     file_name,
-    frame,
     roster_jerseys,
     seen_players,
     seen_roles,
@@ -656,10 +656,14 @@ def _player(
     try:
         num = player.num
         jersey = num if num.__class__ is str and num else _scalar_text(num)
-        play_success = _scalar_text(player.playSuccess)
-        pressure = _scalar_text(player.pressure)
-        pressured_by = _scalar_text(player.pressuredBy)
-        role_num = _scalar_text(player.roleNum)
+        value = player.playSuccess
+        play_success = (value or None) if value.__class__ is str else _scalar_text(value)
+        value = player.pressure
+        pressure = (value or None) if value.__class__ is str else _scalar_text(value)
+        value = player.pressuredBy
+        pressured_by = None if value is None else _scalar_text(value)
+        value = player.roleNum
+        role_num = str(value) if value.__class__ is int else _scalar_text(value)
     except BadValue as exc:
         path = f"$.events[{position}].players[{order - 1}]"
         raise LoadError(file_name, _path(located, path), str(exc)) from None
@@ -741,7 +745,6 @@ def _player(
             jersey,
             role,
             game_id,
-            frame,
             xy_rows,
             warnings,
         )
@@ -758,19 +761,17 @@ def _points(
     jersey,
     role,
     game_id,
-    frame,
     xy_rows,
     warnings,
 ) -> None:
-    """Rows for a path of points; each point may carry its own source row (xlsx xy sheets)."""
+    """Rows for a path of points, each maybe with its own source row (xlsx xy sheets); the
+    frame and centred x/y are added once the game's frame is known (_with_frame)."""
     sheet, row = lineage
     nulls = 0
     for position, point in enumerate(points, start=1):
         if point is None:
             nulls += 1
             continue
-        x, y = point.x, point.y
-        x_c, y_c = centred(frame, x, y)
         if point.source_row is not None:
             point_sheet, point_row = point.source_sheet, point.source_row
         else:
@@ -786,11 +787,8 @@ def _points(
                 jersey,
                 role,
                 point.seq if point.seq is not None else position,
-                x,
-                y,
-                frame,
-                x_c,
-                y_c,
+                point.x,
+                point.y,
             )
         )
     if nulls:
