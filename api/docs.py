@@ -11,6 +11,7 @@ from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
 ASSETS = "/_docs"
+FAVICON = f"<link rel='icon' type='image/png' href='{ASSETS}/swagger/favicon-32x32.png'>"
 
 
 def openapi_config(version: str) -> OpenAPIConfig:
@@ -25,6 +26,7 @@ def openapi_config(version: str) -> OpenAPIConfig:
                 js_url=f"{ASSETS}/swagger/swagger-ui-bundle.js",
                 css_url=f"{ASSETS}/swagger/swagger-ui.css",
                 standalone_preset_js_url=f"{ASSETS}/swagger/swagger-ui-standalone-preset.js",
+                favicon=FAVICON,
             ),
             RedocRenderPlugin(
                 path="/redoc", js_url=f"{ASSETS}/redoc/redoc.standalone.js", google_fonts=False

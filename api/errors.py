@@ -73,20 +73,20 @@ def api_error_handler(_: Request, exc: ApiError) -> Response:
 
 
 def validation_handler(_: Request, exc: ValidationException) -> Response:
-    """Litestar's body/query validation: malformed JSON is 400, well-formed but wrong is 422."""
+    """Well-formed input of the wrong shape or type (body, query, headers)."""
     extra = exc.extra if isinstance(exc.extra, list) else ([exc.extra] if exc.extra else [])
-    detail = str(exc.detail or "invalid request")
-    if (
-        "malformed" in detail.lower()
-        or "json is malformed" in detail.lower()
-        or "decode" in detail.lower()
-    ):
-        return _respond(HTTP_400_BAD_REQUEST, "malformed_json", detail, extra)
-    return _respond(HTTP_422_UNPROCESSABLE_ENTITY, "validation_error", detail, extra)
+    return _respond(
+        HTTP_422_UNPROCESSABLE_ENTITY,
+        "validation_error",
+        str(exc.detail or "invalid request"),
+        extra,
+    )
 
 
 def http_error_handler(_: Request, exc: HTTPException) -> Response:
     codes = {
+        # Litestar's own 400s that are not validation errors come from decoding the body.
+        HTTP_400_BAD_REQUEST: "malformed_json",
         HTTP_401_UNAUTHORIZED: "unauthorized",
         HTTP_403_FORBIDDEN: "forbidden",
         404: "not_found",
