@@ -18,6 +18,11 @@ import psycopg
 from psycopg import sql
 
 from loaders.core import LoadWarning, ParsedGame
+
+try:  # psycopg's text row formatter (C in psycopg-binary); the same one Copy.write_row uses
+    from psycopg._copy_base import format_row_text as _format_row_text
+except ImportError:  # a psycopg without it: fall back to write_row
+    _format_row_text = None
 from loaders.tables import LINEAGE, TRACKER_TABLES, WARNING_COLUMNS, SheetSpec, workbook_columns
 
 # Lock namespaces for pg_advisory_xact_lock(namespace, key): loads of one game (or of the
@@ -56,18 +61,26 @@ def copy_rows(
     rows: Iterable[tuple],
     prefix: tuple = (),
 ) -> None:
-    """COPY rows (each prefixed with the constant lineage values) into raw.<table>."""
+    """COPY rows (each prefixed with the constant lineage values) into raw.<table>.
+
+    Rows are formatted by psycopg's own C row formatter into one buffer and sent with a single
+    write: the same bytes `write_row` produces, without two Python calls per row (a third of the
+    loader's time on a real game).
+    """
     statement = sql.SQL("copy {} ({}) from stdin").format(
         sql.Identifier("raw", table), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
     with cursor.copy(statement) as copy:
-        write = copy.write_row
-        if prefix:
+        transformer = getattr(getattr(copy, "formatter", None), "transformer", None)
+        if _format_row_text is None or transformer is None:
             for row in rows:
-                write(prefix + row)
-        else:
-            for row in rows:
-                write(row)
+                copy.write_row(prefix + row)
+            return
+        buffer = bytearray()
+        for row in rows:
+            _format_row_text(prefix + row, transformer, buffer)
+        if buffer:
+            copy.write(buffer)
 
 
 @dataclass(frozen=True)
