@@ -378,11 +378,21 @@ def test_folder_mess_is_described(flawed):
     truth = _truth(flawed)
     by_role = Counter(f["role"] for f in truth["files"])
     assert by_role["own"] == 14
+    assert by_role["older_export"] >= 1 and by_role["neighbour"] >= 1
+    own = _own_files(flawed, truth)
     for f in truth["files"]:
         path = flawed / f["path"]
         assert path.is_file()
         if path.suffix == ".json":
             assert json.loads(path.read_text())["gameId"] == f["game_id"]
+        if f["role"] == "older_export":
+            older, newest = json.loads(path.read_text()), json.loads(own[f["game_id"]].read_text())
+            assert older["savedAt"] < newest["savedAt"] and len(older["events"]) < len(
+                newest["events"]
+            )
+        if f["role"] == "neighbour":
+            assert path.read_bytes() == own[f["game_id"]].read_bytes()
+            assert path.parent != own[f["game_id"]].parent
 
 
 def test_default_sample_is_not_regenerated(tmp_path):

@@ -271,6 +271,10 @@ def build_league(teams: int = 8, games: int = 40, seed: int = 7, flaws: float = 
     for i, game in enumerate(tracked):
         game.older_export = game.fmt != "xlsx" and rng.random() < OLDER_EXPORT_SHARE
         game.neighbour_file = i > 0 and rng.random() < NEIGHBOUR_FILE_SHARE
+    # Even a small league shows the mess: the second game's folder has an older export of
+    # itself and the first game's file.
+    if len(tracked) > 1:
+        tracked[1].older_export = tracked[1].neighbour_file = True
     return league
 
 
