@@ -280,9 +280,11 @@ def load_tracking_document(
     game = parse_tracker_document(document, file_name=name, source_format="json")
     sha256 = hashlib.sha256(msgspec.json.encode(document, order="sorted")).hexdigest()
     lineage = store.Lineage("api", name, name, sha256)
-    verdict = store.store_game(conn, game, lineage, force=False)
-    if verdict.outcome == store.SKIPPED_OLDER and force:
-        verdict = store.store_game(conn, game, lineage, force=True)
+    current = store.chosen_export(conn, game.game_id)
+    if current is not None and current.sha256 == sha256:
+        verdict = store.GameOutcome(store.UNCHANGED, f"same content as {current.file_name}")
+    else:
+        verdict = store.store_game(conn, game, lineage, force=force)
     result = FileOutcome(name, verdict.outcome, verdict.reason)
     _fill(result, game, verdict)
     result.seconds = time.perf_counter() - started
