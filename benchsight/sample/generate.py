@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import multiprocessing
 import os
 import random
@@ -49,12 +50,13 @@ def json_file_name(game: ScheduledGame) -> str:
 
 def _init_worker(league: League, out_dir: str) -> None:
     _worker_state["league"] = league
+    _worker_state["tracked"] = league.tracked_games()
     _worker_state["out"] = Path(out_dir)
 
 
 def _tracked_job(index: int) -> dict:
-    league: League = _worker_state["league"]
-    return build_tracked_game(league, league.tracked_games()[index], _worker_state["out"])
+    game = _worker_state["tracked"][index]
+    return build_tracked_game(_worker_state["league"], game, _worker_state["out"])
 
 
 def build_tracked_game(league: League, game: ScheduledGame, out: Path) -> dict:
@@ -123,11 +125,13 @@ def official_untracked(league: League, game: ScheduledGame) -> OfficialGame:
         skaters = [e for e in rosters[side] if e.player.position != "G"]
         for _ in range(_poisson(rng, 1.3)):
             stats[rng.choice(skaters).player.player_id]["pim"] += 3
-    return OfficialGame.build(game, rosters, by_period, stats)
+    # A game level after regulation went to overtime, scored in it or not.
+    overtime = sum(by_period["home"][:3]) == sum(by_period["away"][:3])
+    return OfficialGame.build(game, rosters, by_period, stats, overtime)
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
-    limit, k, product = pow(2.718281828459045, -mean), 0, rng.random()
+    limit, k, product = math.exp(-mean), 0, rng.random()
     while product > limit:
         k += 1
         product *= rng.random()

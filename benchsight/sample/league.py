@@ -302,7 +302,7 @@ def _assign_flaws(rng: random.Random, tracked: list[ScheduledGame], rate: float)
     """
     if rate <= 0:
         return
-    count = min(len(tracked), max(1, round(rate * len(tracked))))
+    count = min(len(tracked), round(rate * len(tracked)))
     kinds = list(FLAW_KINDS)
     rng.shuffle(kinds)
     # Keep the first four games clean so every format appears in even the smallest league.

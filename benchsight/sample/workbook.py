@@ -97,7 +97,7 @@ class OfficialGame:
 
     @classmethod
     def build(cls, game: ScheduledGame, rosters: dict[str, list[RosterEntry]], by_period: dict[str, list[int]],
-              stats: dict[str, dict[str, int]]) -> OfficialGame:  # fmt: skip
+              stats: dict[str, dict[str, int]], overtime: bool) -> OfficialGame:  # fmt: skip
         totals = {side: sum(by_period[side]) for side in ("home", "away")}
         rows = []
         for side, other in (("home", "away"), ("away", "home")):
@@ -117,7 +117,6 @@ class OfficialGame:
                         e.sub,
                     )
                 )
-        overtime = any(by_period[side][3] for side in by_period)
         return cls(game.game_id, by_period, overtime, rows)
 
     @classmethod
@@ -132,9 +131,7 @@ class OfficialGame:
             r["player_id"]: {"g": r["g"], "a": r["a1"] + r["a2"], "pim": r["pim"]}
             for r in truth["players"]
         }
-        official = cls.build(game, rosters, by_period, stats)
-        official.overtime = truth["periods"] == 4
-        return official
+        return cls.build(game, rosters, by_period, stats, overtime=truth["periods"] == 4)
 
     def totals(self) -> tuple[int, int]:
         return sum(self.by_period["home"]), sum(self.by_period["away"])
