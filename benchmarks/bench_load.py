@@ -81,10 +81,12 @@ def _load(conn, paths: list[Path], label: str, repeat: int):
         written = [o for o in outcomes if o.outcome in (store.LOADED, store.REPLACED)]
         rejected = [o for o in outcomes if o.failed]
         rows = sum(o.event_players or 0 for o in written)
+        all_rows = sum(o.rows or 0 for o in written)
         if best is None or seconds < best[0]:
             best = (
                 seconds,
                 rows,
+                all_rows,
                 len(outcomes),
                 len(written),
                 len(rejected),
@@ -92,7 +94,7 @@ def _load(conn, paths: list[Path], label: str, repeat: int):
                 client,
                 server,
             )
-    seconds, rows, files, games, rejected, outcomes, client, server = best
+    seconds, rows, all_rows, files, games, rejected, outcomes, client, server = best
     print(
         f"{label:<34} {files:>4} files {games:>4} games {rows:>8,} event-player rows "
         f"{seconds:>6.2f} s {rows / seconds:>9,.0f} rows/s wall  (rejected: {rejected}; best of {repeat})"
@@ -103,6 +105,10 @@ def _load(conn, paths: list[Path], label: str, repeat: int):
             f"{'':<34} CPU: loader {client:.2f} s, server {server:.2f} s -> "
             f"{rows / bound:,.0f} rows/s when the machine is otherwise idle"
         )
+    print(
+        f"{'':<34} all raw tracker rows (events, players, xy, shifts, slots, ...): {all_rows:,}, "
+        f"{all_rows / seconds:,.0f} rows/s wall"
+    )
     return outcomes
 
 

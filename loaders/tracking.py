@@ -43,6 +43,8 @@ class FileOutcome:
     shifts: int | None = None
     event_players: int | None = None
     warnings: int | None = None
+    rows: int | None = None
+    """Rows of all raw tracker tables in the file (written unless unchanged/skipped)."""
     load_id: int | None = None
     seconds: float = 0.0
 
@@ -232,7 +234,13 @@ def _load_one(
         result.seconds = time.perf_counter() - started
         return result
     lineage = store.Lineage("file", str(path), path.name, header.sha256)
-    verdict = store.store_game(conn, game, lineage, force=force)
+    try:
+        verdict = store.store_game(conn, game, lineage, force=force)
+    except psycopg.Error as exc:  # rolled back; the batch goes on and the exit status says so
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        result.reason = f"{path.name}: the database refused the rows ({first_line})"
+        result.seconds = time.perf_counter() - started
+        return result
     _fill(result, game, verdict)
     result.seconds = time.perf_counter() - started
     return result
@@ -247,6 +255,7 @@ def _fill(result: FileOutcome, game: ParsedGame, verdict: store.GameOutcome) -> 
     )
     result.events, result.shifts = game.event_count, game.shift_count
     result.event_players, result.warnings = game.event_player_count, len(game.warnings)
+    result.rows = sum(len(rows) for rows in game.rows.values())
 
 
 def load_tracking_document(
