@@ -94,15 +94,48 @@ class ChosenExport:
     events: int | None
     shifts: int | None
     event_players: int | None
+    file_path: str
+    source_format: str
 
 
 def chosen_export(conn: psycopg.Connection, game_id: int) -> ChosenExport | None:
     row = conn.execute(
         "select file_sha256, exported_at, file_name, version, event_count, shift_count,"
-        " event_player_count from raw.tracking_files where game_id = %s and chosen",
+        " event_player_count, file_path, source_format"
+        " from raw.tracking_files where game_id = %s and chosen",
         [game_id],
     ).fetchone()
     return ChosenExport(*row) if row else None
+
+
+def record_copy(
+    conn: psycopg.Connection, game_id: int, current: ChosenExport, lineage: Lineage
+) -> None:
+    """A byte-identical copy of the loaded export at another path: listed in the manifest (a
+    file seen, not chosen), nothing else written. A path already listed is left as it is."""
+    conn.execute(
+        """
+        insert into raw.tracking_files (source, file_path, file_name, file_sha256, game_id,
+            source_format, version, exported_at, event_count, shift_count, event_player_count,
+            chosen, reason)
+        values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, false, %s)
+        on conflict (file_path, file_sha256) do nothing
+        """,
+        [
+            lineage.source,
+            lineage.file_path,
+            lineage.file_name,
+            lineage.sha256,
+            game_id,
+            current.source_format,
+            current.version,
+            current.exported_at,
+            current.events,
+            current.shifts,
+            current.event_players,
+            f"same content as the loaded export {current.file_path}",
+        ],
+    )
 
 
 def decide(

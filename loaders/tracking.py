@@ -225,6 +225,9 @@ def _load_one(
             result.reason = f"same content as the loaded export {current.file_name}"
             result.version, result.events = current.version, current.events
             result.shifts, result.event_players = current.shifts, current.event_players
+            if current.file_path != str(path):
+                lineage = store.Lineage("file", str(path), path.name, header.sha256)
+                store.record_copy(conn, header.game_id, current, lineage)
             result.seconds = time.perf_counter() - started
             return result
     try:

@@ -165,6 +165,17 @@ def test_files_are_identified_by_content_not_name(conn, fixtures_dir, tmp_path):
     )
     outcomes = load_tracking_paths(conn, [tmp_path])
     assert [(o.game_id, o.outcome) for o in outcomes] == [(19038, store.UNCHANGED)]
+    seen = conn.execute(
+        "select game_id, chosen, reason from raw.tracking_files where file_name = %s",
+        ["18981_tracking_backup.json"],
+    ).fetchall()
+    assert seen == [
+        (
+            19038,
+            False,
+            f"same content as the loaded export {fixtures_dir / 'tracker' / '19038_partial.json'}",
+        )
+    ]
 
 
 def test_xlsx_and_json_give_the_same_raw_events(conn, fixtures_dir):
