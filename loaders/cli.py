@@ -32,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "tracking",
         help="load tracker exports (JSON or *_tracking.xlsx), newest export of each game wins",
         description="Load tracker exports. Folders are searched recursively for *.json and "
-        "*_tracking.xlsx files. A file's game is read from its content; of several exports of a "
+        "*_tracking.xlsx files (JSON there without gameId and events, such as truth.json, is "
+        "ignored). A file's game is read from its content; of several exports of a "
         "game the newest (savedAt / export_timestamp) is loaded and older ones are "
         "skipped-older; a file already loaded with the same content is unchanged. Exit status 1 "
         "when any file was rejected.",

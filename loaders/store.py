@@ -35,6 +35,7 @@ REPLACED = "replaced"
 UNCHANGED = "unchanged"
 SKIPPED_OLDER = "skipped-older"
 REJECTED = "rejected"
+IGNORED = "ignored"  # a JSON file found in a folder that is not a tracker export
 
 
 @dataclass

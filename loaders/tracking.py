@@ -68,6 +68,11 @@ class _JsonHeader(msgspec.Struct):
     game_id: int | str | None = None
     savedAt: str | None = None
     exportDate: str | None = None
+    events: msgspec.Raw = msgspec.Raw(b"")  # present or not; never decoded here
+
+
+class NotATrackerExport(LoadError):
+    """JSON with neither a game id nor events (truth.json, settings files): not an export."""
 
 
 def find_tracking_files(paths: Iterable[Path]) -> list[Path]:
@@ -110,6 +115,8 @@ def read_header(path: Path) -> _Header:
         except msgspec.DecodeError as exc:
             raise LoadError(path.name, "", f"not valid JSON ({exc})") from None
         raw_id = header.gameId if header.gameId is not None else header.game_id
+        if raw_id is None and not header.events:
+            raise NotATrackerExport(path.name, "", "not a tracker export (no gameId, no events)")
         if raw_id is None:
             raise LoadError(path.name, "$.gameId", "missing required key gameId")
         try:
@@ -148,7 +155,9 @@ def load_tracking_paths(
     `skipped-older` instead of loaded and then replaced. `on_file(done, total, outcome)` is
     called after each file (progress display).
     """
+    paths = list(paths)
     files = find_tracking_files(paths)
+    named = {p.resolve() for p in paths if not p.is_dir()}
     outcomes: list[FileOutcome] = []
     headers: list[_Header] = []
     total = len(files)
@@ -156,7 +165,11 @@ def load_tracking_paths(
         try:
             headers.append(read_header(path))
         except LoadError as exc:
-            outcome = FileOutcome(str(path), store.REJECTED, exc.args[0])
+            # Other JSON found while searching a folder is ignored; a file named is an error.
+            ignored = isinstance(exc, NotATrackerExport) and path not in named
+            outcome = FileOutcome(
+                str(path), store.IGNORED if ignored else store.REJECTED, exc.args[0]
+            )
             outcomes.append(outcome)
             if on_file:
                 on_file(len(outcomes), total, outcome)

@@ -163,8 +163,16 @@ def test_files_are_identified_by_content_not_name(conn, fixtures_dir, tmp_path):
     shutil.copy(
         fixtures_dir / "tracker" / "19038_partial.json", folder / "18981_tracking_backup.json"
     )
+    (tmp_path / "truth.json").write_text('{"games": {}}')
     outcomes = load_tracking_paths(conn, [tmp_path])
-    assert [(o.game_id, o.outcome) for o in outcomes] == [(19038, store.UNCHANGED)]
+    assert [(o.game_id, o.outcome) for o in outcomes] == [
+        (None, store.IGNORED),
+        (19038, store.UNCHANGED),
+    ]
+    named = load_tracking_paths(conn, [tmp_path / "truth.json"])
+    assert [(o.outcome, o.reason) for o in named] == [
+        (store.REJECTED, "truth.json: not a tracker export (no gameId, no events)")
+    ]
     seen = conn.execute(
         "select game_id, chosen, reason from raw.tracking_files where file_name = %s",
         ["18981_tracking_backup.json"],
