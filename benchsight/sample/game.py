@@ -337,6 +337,7 @@ class _Sim:
         self.home_attacks_right_p1 = rng.random() < 0.5
         self.pull_at = rng.randint(50, 110)
         self.missing_goal_done = False
+        self.game_over = False  # an overtime goal ends the game
         self.period_lengths: dict[int, int] = {}
 
     # -- helpers ---------------------------------------------------------------------------
@@ -1348,10 +1349,8 @@ class _Sim:
     # -- periods ---------------------------------------------------------------------------
     def run(self) -> None:
         rng = self.rng
-        self.game_over = False
-        for s in SIDES:
-            self.relineup(s, True, True)
-        penalty_rate = rng.uniform(2.0, 5.0) / 3240.0
+        # A game has about 1,000 play steps: this gives about 3 penalties a game, as the fixtures.
+        penalty_chance = rng.uniform(2.5, 6.0) / 1000
         period = 1
         while True:
             self.period = period
@@ -1373,7 +1372,7 @@ class _Sim:
                 self.on_the_fly()
                 if (
                     period < 4
-                    and rng.random() < penalty_rate * 3.2
+                    and rng.random() < penalty_chance
                     and not self.sides[self.other(self.pos)].penalties
                 ):
                     self.penalty()
