@@ -166,7 +166,7 @@ def _recount(d: dict) -> tuple[dict, dict]:
     def role(p, kind, n):
         return p["role"].replace("_team_", "_") == f"{kind}_player_{n}"
 
-    lengths = {1: 1080, 2: 1080, 3: 1080, 4: 300}
+    lengths = {int(k) if k != "OT" else 4: v * 60 for k, v in d["periodLengths"].items()}
     goals = []
     for e in d["events"]:
         first = next((p for p in e["players"] if role(p, "event", 1)), None)

@@ -338,6 +338,7 @@ class _Sim:
         self.pull_at = rng.randint(50, 110)
         self.missing_goal_done = False
         self.game_over = False  # an overtime goal ends the game
+        self.first_period_minutes = PERIOD_MINUTES
         self.period_lengths: dict[int, int] = {}
 
     # -- helpers ---------------------------------------------------------------------------
@@ -1354,7 +1355,8 @@ class _Sim:
         period = 1
         while True:
             self.period = period
-            self.length = (OT_MINUTES if period == 4 else PERIOD_MINUTES) * 60
+            minutes = {1: self.first_period_minutes, 4: OT_MINUTES}.get(period, PERIOD_MINUTES)
+            self.length = minutes * 60
             self.period_lengths[period] = self.length
             self.t = 0
             self.row_start = 0
@@ -1407,9 +1409,15 @@ class _Sim:
 
 
 def simulate_game(
-    rosters: dict[str, list[RosterEntry]], seed: int, flaw: str | None = None
+    rosters: dict[str, list[RosterEntry]],
+    seed: int,
+    flaw: str | None = None,
+    first_period_minutes: int = PERIOD_MINUTES,
 ) -> GameSim:
+    """Play one game. `first_period_minutes` other than 18 mimics a tracker whose first period
+    was set longer (a real game has a 21-minute first period)."""
     sim = _Sim(rosters, random.Random(seed), flaw)
+    sim.first_period_minutes = first_period_minutes
     sim.run()
     return GameSim(
         period_lengths=sim.period_lengths,

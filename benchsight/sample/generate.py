@@ -38,6 +38,7 @@ from benchsight.sample.writers import GameDocument, render_json
 DEFAULT_SAMPLE = {"teams": 8, "games": 40, "seed": 7, "flaws": 0.25}
 GENERATOR_VERSION = "1"
 TRACKER_DIR = "tracker"
+LONG_FIRST_PERIOD_SHARE = 0.03
 
 _worker_state: dict = {}
 
@@ -63,7 +64,9 @@ def build_tracked_game(league: League, game: ScheduledGame, out: Path) -> dict:
     """Simulate one tracked game, write its file(s), return its truth and official result."""
     rng = random.Random(game.seed)
     rosters = game_rosters(game, league, rng)
-    sim = simulate_game(rosters, derive_seed(game.seed, "play"), game.flaw)
+    # A few JSON games come from a tracker whose first period was set to 21 minutes.
+    first_period = 21 if game.fmt != "xlsx" and rng.random() < LONG_FIRST_PERIOD_SHARE else 18
+    sim = simulate_game(rosters, derive_seed(game.seed, "play"), game.flaw, first_period)
     truth = game_truth(game.game_id, sim, [])
     exported = dt.datetime.combine(game.date, dt.time(22, 30)) + dt.timedelta(
         days=rng.randint(1, 40), seconds=rng.randint(0, 86399), milliseconds=rng.randint(0, 999)

@@ -127,11 +127,16 @@ class GameDocument:
         }
         timing = {"videoStartOffset": 0, "intermission1": 900, "intermission2": 900, "timeouts": [],
                   "youtubeUrl": "", "periodOffsets": {**offsets, "OT": None},
-                  "gameStart": {"period": 1, "time": "18:00"}, "intermission3": 300}  # fmt: skip
+                  "gameStart": {"period": 1, "time": clock(self.length(1), 0)}, "intermission3": 300}  # fmt: skip
         return {
             "videos": [],
             "videoTiming": timing,
-            "periodLengths": {"1": 18, "2": 18, "3": 18, "OT": 5},
+            "periodLengths": {
+                "1": lengths.get(1, 1080) // 60,
+                "2": 18,
+                "3": 18,
+                "OT": lengths.get(4, 300) // 60,
+            },
             "penaltyLengths": dict(PENALTY_LENGTHS),
             "homeAttacksRightP1": self.sim.home_attacks_right_p1,
         }
