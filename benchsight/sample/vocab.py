@@ -31,7 +31,7 @@ EVENT_TYPE_IDS = {name: code for name, code, *_ in EVENT_TYPES}
 # detail1 values: (value, type, is_sog, is_goal, is_miss, is_block, danger)
 DETAILS_1 = (
     ("Shot_OnNetSaved", "Shot", 1, 0, 0, 0, 1), ("Shot_DeflectedOnNetSaved", "Shot", 1, 0, 0, 0, 2),
-    ("Shot_Goal", "Shot", 1, 1, 0, 0, 3), ("Shot_Missed", "Shot", 0, 0, 1, 0, 1),
+    ("Shot_Goal", "Shot", 1, 1, 0, 0, 3), ("Shot_OnNetGoal", "Shot", 1, 1, 0, 0, 3), ("Shot_Missed", "Shot", 0, 0, 1, 0, 1),
     ("Shot_MissedPost", "Shot", 0, 0, 1, 0, 1), ("Shot_HitPost", "Shot", 0, 0, 1, 0, 2),
     ("Shot_Deflected", "Shot", 0, 0, 1, 0, 1), ("Shot_Blocked", "Shot", 0, 0, 0, 1, 0),
     ("Goal_Scored", "Goal", 1, 1, 0, 0, 3),

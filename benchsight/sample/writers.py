@@ -231,11 +231,13 @@ def _event_250(doc: GameDocument, ev: Event) -> dict:
             "sideOfPuck": p.side_of_puck,
         })  # fmt: skip
     d2 = doc.detail2(ev.d2)
+    # 25.0 names the shot of a goal Shot_OnNetGoal.
+    d1 = "Shot_OnNetGoal" if ev.d1 == "Shot_Goal" else ev.d1
     out = {
         "idx": ev.idx, "game_id": doc.game_id, "period": ev.period,
         "start_time": event_clock(ev, length, ev.start), "end_time": event_clock(ev, length, ev.end),
         "team": ev.team, "type": ev.type, "typeCode": ev.type, "typeId": EVENT_TYPE_IDS.get(ev.type, ""),
-        "detail1": ev.d1, "detail1Code": ev.d1, "detail1Id": DETAIL_1_IDS.get(ev.d1, ""),
+        "detail1": d1, "detail1Code": d1, "detail1Id": DETAIL_1_IDS.get(d1, ""),
         "detail2": d2, "detail2Code": d2, "detail2Id": DETAIL_2_IDS.get(ev.d2, ""),
         "zone": ev.zone, "success": ev.success or "", "strength": "5v5",
         "linkedEventIdx": ev.linked, "linkedEventChain": [ev.linked] if ev.linked is not None else [],
