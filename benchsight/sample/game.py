@@ -192,6 +192,7 @@ class _Side:
         self.f_ptr = 0
         self.d_ptr = 0
         self.slots: dict[str, Player | None] = dict.fromkeys(SLOTS)
+        self._skaters: list[Player] = []  # the slots' skaters, kept in step with every change
         self.penalties: list[tuple[int, bool, Player]] = []  # (release game second, minor, player)
         self.pulled = False
         self.f_since = 0
@@ -213,19 +214,23 @@ class _Side:
                 current = self.slots[slot]
                 if current is not None and current.player_id not in new_line:
                     self.slots[slot] = p
+                    self._skaters = self._skaters_in_slots()
                     break
 
     def boxed(self) -> set[str]:
         return {p.player_id for _, _, p in self.penalties}
 
-    def skaters(self) -> list[Player]:
+    def _skaters_in_slots(self) -> list[Player]:
         return [p for s, p in self.slots.items() if p is not None and s != "G"]
+
+    def skaters(self) -> list[Player]:
+        return self._skaters
 
     def on_ice(self) -> list[Player]:
         return [p for p in self.slots.values() if p is not None]
 
     def skater_count(self) -> int:
-        return sum(1 for s, p in self.slots.items() if p is not None and s != "G")
+        return len(self._skaters)
 
     def has_goalie(self) -> bool:
         return self.slots["G"] is not None
@@ -294,6 +299,7 @@ class _Side:
             slots[s] = p
         slots["G"] = None if self.pulled else self.goalie
         self.slots = slots
+        self._skaters = self._skaters_in_slots()
 
 
 def _weighted(rng: random.Random, table: tuple[tuple[str, int], ...]) -> str:
