@@ -311,6 +311,19 @@ def test_workbook_sheets_and_official_results(sample):
         assert sum(periods) == game["score"]["home"]
     for game_id in truth["untracked_games"]:
         assert schedule[int(game_id)]["schedule_type"] == "Past"
+    keys = {
+        "dim_league": ("league_id",), "dim_season": ("season_id",), "dim_team": ("team_id",),
+        "dim_player": ("player_id",), "dim_schedule": ("game_id",),
+        "fact_gameroster": ("game_id", "player_id"),
+        "fact_registration": ("player_season_registration_id",), "fact_draft": ("player_draft_id",),
+        "fact_leadership": ("player_id", "team_id", "season_id"), "dim_playerurlref": ("n_player_url",),
+        "dim_randomnames": ("random_full_name",), "dim_event_type": ("event_type_id",),
+        "dim_event_detail": ("event_detail_id",), "dim_event_detail_2": ("event_detail_2_id",),
+        "dim_play_detail": ("play_detail_id",), "dim_play_detail_2": ("play_detail_id",),
+    }  # fmt: skip
+    for sheet, key in keys.items():
+        values = [tuple(r[k] for k in key) for r in rows(sheet)]
+        assert values and len(values) == len(set(values)), sheet
     roster = {(int(r["game_id"]), r["player_id"]): r for r in rows("fact_gameroster")}
     for game_id, game in truth["games"].items():
         for p in game["players"]:
