@@ -252,6 +252,35 @@ def test_truth_agrees_with_the_files_it_describes(sample):
     assert checked >= 4
 
 
+CONTROLLED_ENTRIES = {"ZoneEntry_Carried", "ZoneEntry_Rush", "ZoneEntry_Pass"}
+
+
+def _rebound_rush(d: dict, shot_idx: int) -> tuple[bool, bool]:
+    """metrics.md: rebound = an attempt by the same team in the previous 3 s, rush = a controlled
+    entry by the same team in the previous 7 s, no stoppage (faceoff) between."""
+    lengths = {int(k) if k != "OT" else 4: v * 60 for k, v in d["periodLengths"].items()}
+    shot = d["events"][shot_idx]
+
+    def elapsed(e):
+        return lengths[e["period"]] - _seconds(e["start_time"])
+
+    t = elapsed(shot)
+    rebound = rush = False
+    for e in reversed(d["events"][:shot_idx]):
+        if e["type"] in ("Faceoff", "Stoppage") or e["period"] != shot["period"]:
+            break
+        if e["team"] != shot["team"]:
+            continue
+        if e["type"] == "Shot" and t - elapsed(e) <= 3:
+            rebound = True
+        entry = (
+            e["detail1"] == "Zone_Entry" and e["detail2"].replace("-", "_") in CONTROLLED_ENTRIES
+        )
+        if entry and t - elapsed(e) <= 7:
+            rush = True
+    return rebound, rush
+
+
 def test_goal_probability_follows_the_model_and_the_file_xy(sample):
     truth = _truth(sample)
     for game_id, path in _own_files(sample, truth).items():
@@ -275,6 +304,7 @@ def test_goal_probability_follows_the_model_and_the_file_xy(sample):
             p = goal_probability(distance, angle, shot["shot_type"], shot["rebound"], shot["rush"],
                                  shot["situation"] == "pp", shot["empty_net"])  # fmt: skip
             assert p == pytest.approx(shot["p_goal"], abs=1e-5)
+            assert (shot["rebound"], shot["rush"]) == _rebound_rush(d, shot["event_idx"])
     shots = [s for g in truth["games"].values() for s in g["shots"]]
     goals = sum(s["outcome"] == "goal" for s in shots)
     unblocked = [s for s in shots if s["outcome"] != "blocked"]
