@@ -1247,9 +1247,8 @@ class _Sim:
             a1_ev, a1 = chain[-1][0], chain[-1][1]
             if len(chain) > 1 and chain[-2][2] is a1 and chain[-2][1] not in (scorer, a1):
                 a2_ev, a2 = chain[-2][0], chain[-2][1]
-        missed_by_tracker = (
-            self.flaw == "missing_goal" and not self.missing_goal_done and self.period <= 3
-        )
+        # The tracker misses the game's first goal (only a 0-0 game escapes this flaw).
+        missed_by_tracker = self.flaw == "missing_goal" and not self.missing_goal_done
         goal_idx = None
         if not missed_by_tracker:
             pl = [self.ep(side, scorer, "event", 1)]
