@@ -12,7 +12,8 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 .PHONY: run install test lint format bench clean
 
 run: $(STAMP)
-	@$(BIN)/benchsight db start
+	@$(BIN)/benchsight up
+	@$(BIN)/benchsight serve --with-worker
 
 # Re-installs only when the dependency files change (or the venv is missing).
 $(STAMP): pyproject.toml requirements.lock

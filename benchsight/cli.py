@@ -14,6 +14,7 @@ import sys
 # Modules that contribute subcommands, in the order `--help` lists them.
 COMMAND_MODULES = [
     "benchsight.db_cli",
+    "benchsight.up_cli",
     "loaders.cli",
     "benchsight.sample.cli",
     "dbt_project.cli",

@@ -16,6 +16,16 @@ roles as ({{ role_player_columns(ref('fact_event_players'), {'event_player_1': '
 shots as (select * from {{ ref('int_shots_classified') }}),
 
 window_s as (select value from {{ ref('metric_thresholds') }} where name = 'entry_value_window_s'),
+
+entry_values as (
+    select e.event_id, count(*) as attempts
+    from events as e
+    inner join shots as s
+        on s.game_id = e.game_id and s.venue = e.venue and s.sequence_no = e.sequence_no
+    where s.event_idx > e.event_idx
+        and s.elapsed_s - e.elapsed_s between 0 and (select value from window_s)
+    group by e.event_id
+),
 {%- endif %}
 
 final as (
@@ -33,19 +43,14 @@ final as (
         coalesce(t.is_controlled, false) as is_controlled,
         e.strength_state
         {%- if kind == 'Entry' %},
-        (
-            select count(*)
-            from shots as s
-            where s.game_id = e.game_id
-                and s.venue = e.venue
-                and s.sequence_no = e.sequence_no
-                and s.event_idx > e.event_idx
-                and s.elapsed_s - e.elapsed_s between 0 and (select value from window_s)
-        )::integer as attempts_within_window
+        coalesce(v.attempts, 0)::integer as attempts_within_window
         {%- endif %}
     from events as e
     left join types as t on t.detail2 = e.detail2
     left join roles as r on r.event_id = e.event_id
+    {%- if kind == 'Entry' %}
+    left join entry_values as v on v.event_id = e.event_id
+    {%- endif %}
 )
 
 select * from final

@@ -28,6 +28,75 @@ outcomes as (select detail1 from {{ ref('dim_shot_outcome') }}),
 
 warnings as (select * from {{ ref('stg_tracker__load_warnings') }}),
 
+-- Each measure aggregated once per game, then joined: no per-game scans of the large facts.
+event_counts as (
+    select
+        game_id,
+        count(*) filter (where shift_id is not null and not strength_state_valid) as invalid_strength_events,
+        count(*) filter (
+            where event_type = 'Shot' and (detail1 is null or detail1 not in (select detail1 from outcomes))
+        ) as unmapped_shot_events,
+        -- Markers (game start/end, intermissions, dead ice) carry blank clocks by design.
+        count(*) filter (
+            where elapsed_s is null
+                and event_type not in ('GameStart', 'GameEnd', 'Intermission', 'DeadIce', 'Clockstop')
+        ) as untimed_events
+    from events
+    group by game_id
+),
+
+shift_counts as (
+    select game_id, count(*) filter (where is_zero_length) as zero_length_shifts
+    from shifts
+    group by game_id
+),
+
+jersey_counts as (select game_id, count(*) as unknown_jerseys from unknown_jerseys group by game_id),
+
+duplicate_counts as (
+    select game_id, count(distinct event_id) as duplicate_player_events
+    from event_players
+    where is_duplicate_in_event
+    group by game_id
+),
+
+goal_counts as (
+    select game_id, count(*) filter (where a1_player_id is null) as goals_without_assists
+    from goals
+    group by game_id
+),
+
+assist_counts as (
+    select game_id, count(*) as assist_anomalies
+    from assist_anomalies
+    where anomaly <> 'tertiary_not_counted'
+    group by game_id
+),
+
+shot_counts as (
+    select game_id, count(*) as attempts, count(*) filter (where x is not null) as attempts_with_xy
+    from shots
+    group by game_id
+),
+
+warning_counts as (
+    select game_id, count(*) filter (where code like '%clock%') as clock_warnings
+    from warnings
+    group by game_id
+),
+
+reconciled as (
+    select
+        game_id,
+        count(*) filter (where status = 'mismatch') as goal_mismatches,
+        max(goals_tracked) filter (where venue = 'home') as goals_tracked_home,
+        max(goals_tracked) filter (where venue = 'away') as goals_tracked_away,
+        max(goals_official) filter (where venue = 'home') as goals_official_home,
+        max(goals_official) filter (where venue = 'away') as goals_official_away
+    from reconciliation
+    group by game_id
+),
+
 counts as (
     select
         g.game_id,
@@ -39,28 +108,34 @@ counts as (
         c.periods_tracked,
         c.shift_coverage,
         c.full_on_ice_share,
-        (select count(*) from events as e where e.game_id = g.game_id and e.shift_id is not null and not e.strength_state_valid) as invalid_strength_events,
-        (select count(*) from shifts as s where s.game_id = g.game_id and s.is_zero_length) as zero_length_shifts,
-        (select count(*) from unknown_jerseys as u where u.game_id = g.game_id) as unknown_jerseys,
-        (select count(distinct p.event_id) from event_players as p where p.game_id = g.game_id and p.is_duplicate_in_event) as duplicate_player_events,
-        (select count(*) from goals as gl where gl.game_id = g.game_id and gl.a1_player_id is null) as goals_without_assists,
-        (select count(*) from assist_anomalies as a where a.game_id = g.game_id and a.anomaly <> 'tertiary_not_counted') as assist_anomalies,
-        (select count(*) from shots as s where s.game_id = g.game_id and s.x is not null) as attempts_with_xy,
-        (select count(*) from shots as s where s.game_id = g.game_id) as attempts,
-        (
-            select count(*) from events as e
-            where e.game_id = g.game_id and e.event_type = 'Shot'
-                and (e.detail1 is null or e.detail1 not in (select detail1 from outcomes))
-        ) as unmapped_shot_events,
-        (select count(*) from warnings as w where w.game_id = g.game_id and w.code like '%clock%') as clock_warnings,
-        (select count(*) from reconciliation as rc where rc.game_id = g.game_id and rc.status = 'mismatch') as goal_mismatches,
-        (select rc.goals_tracked from reconciliation as rc where rc.game_id = g.game_id and rc.venue = 'home') as goals_tracked_home,
-        (select rc.goals_tracked from reconciliation as rc where rc.game_id = g.game_id and rc.venue = 'away') as goals_tracked_away,
-        (select rc.goals_official from reconciliation as rc where rc.game_id = g.game_id and rc.venue = 'home') as goals_official_home,
-        (select rc.goals_official from reconciliation as rc where rc.game_id = g.game_id and rc.venue = 'away') as goals_official_away
+        coalesce(ec.invalid_strength_events, 0) as invalid_strength_events,
+        coalesce(sc.zero_length_shifts, 0) as zero_length_shifts,
+        coalesce(jc.unknown_jerseys, 0) as unknown_jerseys,
+        coalesce(dc.duplicate_player_events, 0) as duplicate_player_events,
+        coalesce(gc.goals_without_assists, 0) as goals_without_assists,
+        coalesce(ac.assist_anomalies, 0) as assist_anomalies,
+        coalesce(shc.attempts_with_xy, 0) as attempts_with_xy,
+        coalesce(shc.attempts, 0) as attempts,
+        coalesce(ec.unmapped_shot_events, 0) as unmapped_shot_events,
+        coalesce(wc.clock_warnings, 0) as clock_warnings,
+        coalesce(ec.untimed_events, 0) as untimed_events,
+        coalesce(rc.goal_mismatches, 0) as goal_mismatches,
+        rc.goals_tracked_home,
+        rc.goals_tracked_away,
+        rc.goals_official_home,
+        rc.goals_official_away
     from games as g
     inner join coverage as c on c.game_id = g.game_id
     left join rosters as r on r.game_id = g.game_id
+    left join event_counts as ec on ec.game_id = g.game_id
+    left join shift_counts as sc on sc.game_id = g.game_id
+    left join jersey_counts as jc on jc.game_id = g.game_id
+    left join duplicate_counts as dc on dc.game_id = g.game_id
+    left join goal_counts as gc on gc.game_id = g.game_id
+    left join assist_counts as ac on ac.game_id = g.game_id
+    left join shot_counts as shc on shc.game_id = g.game_id
+    left join warning_counts as wc on wc.game_id = g.game_id
+    left join reconciled as rc on rc.game_id = g.game_id
 ),
 
 findings as (
@@ -78,8 +153,7 @@ findings as (
             case when c.duplicate_player_events > 0 then 'B:' || c.duplicate_player_events || ' events name the same player twice' end,
             case when c.assist_anomalies > 0 then 'B:' || c.assist_anomalies || ' assist flags that do not count' end,
             case when c.zero_length_shifts > 0 then 'B:' || c.zero_length_shifts || ' zero-length shifts dropped' end,
-            case when c.clock_warnings > 0 then 'B:' || c.clock_warnings || ' blank or broken clock values' end,
-            case when c.has_events and not c.has_roster then 'B:no tracker roster (jerseys resolved with the official roster)' end
+            case when c.untimed_events > 0 then 'B:' || c.untimed_events || ' events without a usable clock (blank or broken)' end
         ], null) as coded_reasons
     from counts as c
 ),
@@ -108,6 +182,7 @@ final as (
         attempts_with_xy::integer as attempts_with_xy,
         unmapped_shot_events::integer as unmapped_shot_events,
         clock_warnings::integer as clock_warnings,
+        untimed_events::integer as untimed_events,
         goals_tracked_home,
         goals_tracked_away,
         goals_official_home,

@@ -35,29 +35,30 @@ flags as (
         and p.play_d1 in ('AssistPrimary', 'AssistSecondary', 'AssistTertiary')
 ),
 
+by_index as (
+    select f.event_id, g.goal_id
+    from flags as f
+    inner join goals as g
+        on g.game_id = f.game_id and g.event_idx = f.assist_to_goal_idx and g.venue = f.venue
+),
+
+by_sequence as (
+    select distinct on (f.event_id) f.event_id, g.goal_id
+    from flags as f
+    inner join goals as g
+        on g.game_id = f.game_id and g.venue = f.venue and g.sequence_no = f.sequence_no
+    where g.event_idx > f.event_idx
+    order by f.event_id, g.event_idx
+),
+
 linked as (
     select
         f.*,
-        coalesce(
-            (
-                select g.goal_id from goals as g
-                where g.game_id = f.game_id and g.event_idx = f.assist_to_goal_idx and g.venue = f.venue
-            ),
-            (
-                select g.goal_id from goals as g
-                where g.game_id = f.game_id
-                    and g.venue = f.venue
-                    and g.event_idx > f.event_idx
-                    and g.sequence_no = f.sequence_no
-                order by g.event_idx
-                limit 1
-            )
-        ) as goal_id,
-        exists (
-            select 1 from goals as g
-            where g.game_id = f.game_id and g.event_idx = f.assist_to_goal_idx and g.venue = f.venue
-        ) as linked_by_index
+        coalesce(i.goal_id, sq.goal_id) as goal_id,
+        i.goal_id is not null as linked_by_index
     from flags as f
+    left join by_index as i on i.event_id = f.event_id
+    left join by_sequence as sq on sq.event_id = f.event_id
 ),
 
 checked as (

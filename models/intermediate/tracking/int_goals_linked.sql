@@ -24,20 +24,20 @@ goal_shots as (
     where e.event_type = 'Shot'
 ),
 
-matched as (
-    select
-        g.*,
-        (
-            select s.event_id
-            from goal_shots as s
-            where s.game_id = g.game_id
-                and s.venue = g.venue
-                and s.event_idx < g.event_idx
-                and s.event_idx > g.previous_goal_idx
-            order by s.event_idx desc
-            limit 1
-        ) as shot_event_id
+goal_shot_candidates as (
+    select distinct on (g.event_id)
+        g.event_id as goal_event_id,
+        s.event_id as shot_event_id
     from goals as g
+    inner join goal_shots as s on s.game_id = g.game_id and s.venue = g.venue
+    where s.event_idx < g.event_idx and s.event_idx > g.previous_goal_idx
+    order by g.event_id, s.event_idx desc
+),
+
+matched as (
+    select g.*, c.shot_event_id
+    from goals as g
+    left join goal_shot_candidates as c on c.goal_event_id = g.event_id
 ),
 
 scorers as (

@@ -66,30 +66,43 @@ oriented as (
     from located as l
 ),
 
+-- Joined on (game, team, sequence) first, so each attempt only meets its own sequence.
+rebounds as (
+    select distinct o.shot_id
+    from oriented as o
+    inner join shots as prior
+        on prior.game_id = o.game_id and prior.venue = o.venue and prior.sequence_no = o.sequence_no
+    cross join t
+    where prior.event_idx < o.event_idx
+        and prior.outcome in ('saved', 'missed', 'blocked')
+        and o.elapsed_s - prior.elapsed_s between 0 and t.rebound_window
+),
+
+controlled_entries as (
+    select e.game_id, e.venue, e.sequence_no, e.event_idx, e.elapsed_s
+    from events as e
+    inner join entry_types as et on et.detail2 = e.detail2 and et.is_controlled
+    where e.detail1 = 'Zone_Entry'
+),
+
+rushes as (
+    select distinct o.shot_id
+    from oriented as o
+    inner join controlled_entries as entry
+        on entry.game_id = o.game_id and entry.venue = o.venue and entry.sequence_no = o.sequence_no
+    cross join t
+    where entry.event_idx < o.event_idx
+        and o.elapsed_s - entry.elapsed_s between 0 and t.rush_window
+),
+
 with_context as (
     select
         o.*,
-        exists (
-            select 1 from shots as prior
-            where prior.game_id = o.game_id
-                and prior.venue = o.venue
-                and prior.sequence_no = o.sequence_no
-                and prior.event_idx < o.event_idx
-                and prior.outcome in ('saved', 'missed', 'blocked')
-                and o.elapsed_s - prior.elapsed_s between 0 and t.rebound_window
-        ) as is_rebound,
-        exists (
-            select 1 from events as entry
-            inner join entry_types as et on et.detail2 = entry.detail2 and et.is_controlled
-            where entry.game_id = o.game_id
-                and entry.venue = o.venue
-                and entry.sequence_no = o.sequence_no
-                and entry.event_idx < o.event_idx
-                and entry.detail1 = 'Zone_Entry'
-                and o.elapsed_s - entry.elapsed_s between 0 and t.rush_window
-        ) as is_rush
+        r.shot_id is not null as is_rebound,
+        ru.shot_id is not null as is_rush
     from oriented as o
-    cross join t
+    left join rebounds as r on r.shot_id = o.shot_id
+    left join rushes as ru on ru.shot_id = o.shot_id
 ),
 
 final as (
