@@ -168,16 +168,21 @@ def _recount(d: dict) -> tuple[dict, dict]:
 
     lengths = {int(k) if k != "OT" else 4: v * 60 for k, v in d["periodLengths"].items()}
     goals = []
+    attempts = []  # (period, t, team, on goal, goal): each goal once, from its Goal event
     for e in d["events"]:
         first = next((p for p in e["players"] if role(p, "event", 1)), None)
         opp1 = next((p for p in e["players"] if role(p, "opp", 1)), None)
+        t = lengths[e["period"]] - _seconds(e["start_time"]) if e["start_time"] else None
         if e["type"] == "Goal" and e["detail1"] == "Goal_Scored":
+            attempts.append((e["period"], t, e["team"], True, True))
             score[e["team"]] += 1
             box[pid(first)]["g"] += 1
             box[pid(first)]["sog"] += 1
             box[pid(first)]["attempts"] += 1
             goals.append((e["period"], lengths[e["period"]] - _seconds(e["start_time"]), e["team"]))
         elif e["type"] == "Shot":
+            if e["detail1"] in SAVED | MISSED | {"Shot_Blocked"}:
+                attempts.append((e["period"], t, e["team"], e["detail1"] in SAVED, False))
             if e["detail1"] in SAVED:
                 box[pid(first)]["sog"] += 1
             if e["detail1"] in SAVED | MISSED | {"Shot_Blocked"}:
@@ -206,6 +211,15 @@ def _recount(d: dict) -> tuple[dict, dict]:
         for side in ("home", "away"):
             for _, player in on[side]:
                 box[player]["toi_s"] += end - start
+    for period, t, team, on_goal, goal in attempts:
+        row = next(r for r in rows if r[0] == period and r[1] < t <= r[2])
+        other = "away" if team == "home" else "home"
+        for side, suffix in ((team, "f"), (other, "a")):
+            for slot, p in row[3][side]:
+                if slot != "G":
+                    box[p][f"on_ice_c{suffix}"] += 1
+                    box[p][f"on_ice_s{suffix}"] += on_goal
+                    box[p][f"on_ice_g{suffix}"] += goal
     for period, t, team in goals:
         row = next(r for r in rows if r[0] == period and r[1] < t <= r[2])
         other = "away" if team == "home" else "home"
@@ -234,18 +248,9 @@ def test_truth_agrees_with_the_files_it_describes(sample):
         assert dict(score) == {k: v for k, v in game["score"].items() if v}
         for player in game["players"]:
             counted = box[player["player_id"]]
-            for stat in (
-                "g",
-                "a1",
-                "a2",
-                "sog",
-                "attempts",
-                "blocks",
-                "fow",
-                "fol",
-                "pim",
-                "plus_minus",
-            ):
+            stats = ("g", "a1", "a2", "sog", "attempts", "blocks", "fow", "fol", "pim", "plus_minus",
+                     *(f"on_ice_{k}" for k in ("cf", "ca", "sf", "sa", "gf", "ga")))  # fmt: skip
+            for stat in stats:
                 assert counted[stat] == player[stat], (game_id, player["player_id"], stat)
             assert counted["toi_s"] == pytest.approx(player["toi_s"])
         checked += 1

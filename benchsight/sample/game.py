@@ -1073,6 +1073,8 @@ class _Sim:
 
     # -- shots and goals -------------------------------------------------------------------
     def shot(self, long_range: bool = False) -> None:
+        if self.t >= self.length:
+            return  # the horn went: no attempt after the period's end
         rng = self.rng
         side, opp_side = self.pos, self.other(self.pos)
         them = self.sides[opp_side]
@@ -1162,7 +1164,7 @@ class _Sim:
         puck = [(rx, ry), (net_x, net_y if outcome != "missed" else ry * 0.3)]
         shot_ev = self.emit("Shot", side, zone, d1, shot_type, success, pl, puck=puck)
         shot_ev.highlight = outcome == "goal"
-        rec = ShotRec(shot_ev.idx, self.period, self.t, side, shooter, x, y, distance, angle, shot_type,
+        rec = ShotRec(shot_ev.idx, self.period, shot_ev.start, side, shooter, x, y, distance, angle, shot_type,
                       rebound, rush, situation, en, p_goal, outcome, blocker, goalie)  # fmt: skip
         self.shots.append(rec)
         if outcome == "goal":
@@ -1281,7 +1283,7 @@ class _Sim:
                 goal_idx,
                 shot_ev.idx,
                 self.period,
-                self.t,
+                shot_ev.start,
                 side,
                 scorer,
                 a1,
@@ -1345,7 +1347,7 @@ class _Sim:
                        "Penalty_Major" if major else "Penalty_Minor", infraction, None, pl)  # fmt: skip
         minutes = 6 if major else 3
         self.penalties.append(
-            PenaltyRec(ev.idx, self.period, self.t, offender_side, offender, minutes, infraction)
+            PenaltyRec(ev.idx, self.period, ev.start, offender_side, offender, minutes, infraction)
         )
         release = self.gt() + (MAJOR_S if major else MINOR_S)
         self.sides[offender_side].penalties.append((release, not major, offender))

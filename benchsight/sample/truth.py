@@ -29,6 +29,10 @@ DEFINITIONS = {
     ),
     "p_goal": "the generator's logistic goal model (goal_model), per attempt; blocked attempts keep "
     "the probability they would have had unblocked",
+    "on_ice": (
+        "on_ice_cf/ca (attempts), sf/sa (shots on goal), gf/ga (goals) for and against while the "
+        "skater is on the ice (rows with start < t <= end), all situations; goalies stay 0"
+    ),
 }
 
 
@@ -81,7 +85,8 @@ def game_truth(game_id: int, sim: GameSim, flaw_entries: list[dict]) -> dict:
                 "name": e.player.full_name, "position": e.player.position, "sub": e.sub,
                 "g": 0, "a1": 0, "a2": 0, "pts": 0, "sog": 0, "attempts": 0, "missed": 0,
                 "blocked_attempts": 0, "blocks": 0, "fow": 0, "fol": 0, "toi_s": 0,
-                "plus_minus": 0, "pim": 0,
+                "plus_minus": 0, "pim": 0, "on_ice_cf": 0, "on_ice_ca": 0, "on_ice_sf": 0,
+                "on_ice_sa": 0, "on_ice_gf": 0, "on_ice_ga": 0,
             }  # fmt: skip
     team = {side: {"goals": 0, "sog": 0, "attempts": 0, "missed": 0, "blocked": 0, "fow": 0, "pim": 0,
                    "goals_by_period": defaultdict(int)} for side in ("home", "away")}  # fmt: skip
@@ -132,6 +137,20 @@ def game_truth(game_id: int, sim: GameSim, flaw_entries: list[dict]) -> dict:
             for p in slots.values():
                 if p is not None:
                     players[p.player_id]["toi_s"] += row.end - row.start
+    for s in sim.shots:
+        row = _row_at(sim.shifts, s.period, s.t)
+        if row is None:
+            continue
+        for_slots, against_slots = (
+            (row.home, row.away) if s.team == "home" else (row.away, row.home)
+        )
+        on_goal = s.outcome in ("goal", "saved")
+        for slots, side in ((for_slots, "f"), (against_slots, "a")):
+            for p in _skaters(slots):
+                rec = players[p.player_id]
+                rec[f"on_ice_c{side}"] += 1
+                rec[f"on_ice_s{side}"] += on_goal
+                rec[f"on_ice_g{side}"] += s.outcome == "goal"
     for rec in players.values():
         rec["pts"] = rec["g"] + rec["a1"] + rec["a2"]
 
