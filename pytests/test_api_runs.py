@@ -136,6 +136,18 @@ def test_single_game_builds_the_game_models_and_downstream(setup, http):
         assert conn.execute("select games, goals from public.season").fetchone() == (3, 3060)
 
 
+def test_test_mode_compiles_and_reports_what_would_run(setup, http):
+    with psycopg.connect(setup["db"]) as conn:
+        before = conn.execute("select count(*) from ops.run_nodes").fetchone()[0]
+    run = http.post("/api/etl/trigger", json={"mode": "test", "tables": ["+season"]}).json()
+    final = wait_terminal(http, run["run_id"])
+    assert final["status"] == "succeeded" and final["result"]["tables_created"] == 0
+    steps = http.get(f"/api/etl/runs/{run['run_id']}/steps").json()["steps"]
+    assert sorted(s["name"] for s in steps) == ["games", "season"]
+    with psycopg.connect(setup["db"]) as conn:
+        assert conn.execute("select count(*) from ops.run_nodes").fetchone()[0] == before + 2
+
+
 def test_triggers_queue_one_at_a_time_reject_gives_409_and_idempotency_key_returns_the_same_run(
     setup, http
 ):
@@ -275,7 +287,7 @@ def test_history_filters_and_cursor_paging(setup, http):
     runs = everything["runs"]
     assert everything["next_cursor"] is None
     ids = [r["run_id"] for r in runs]
-    assert ids == sorted(ids, reverse=True) and len(ids) >= 9
+    assert ids == sorted(ids, reverse=True) and len(ids) >= 10
     assert all(r["status"] in TERMINAL for r in runs)
 
     paged, cursor = [], None

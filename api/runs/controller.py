@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from litestar import Controller, Request, get, post, put
 from litestar.datastructures import State
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import File, ServerSentEvent
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
@@ -23,7 +23,8 @@ def provide_runs_service(state: State) -> RunsService:
     return RunsService(state.pool, state.queue, state.settings)
 
 
-Limit = Annotated[int, Parameter(ge=1, le=500, description="page size")]
+Limit = Annotated[int, QueryParameter(ge=1, le=500, description="page size")]
+Service = NamedDependency[RunsService]
 
 
 class RunsController(Controller):
@@ -36,11 +37,11 @@ class RunsController(Controller):
     async def trigger(
         self,
         request: Request,
-        data: structs.TriggerRequest,
-        service: RunsService,
-        on_conflict: Literal["queue", "reject"] = "queue",
+        data: JSONBody[structs.TriggerRequest],
+        service: Service,
+        on_conflict: FromQuery[Literal["queue", "reject"]] = "queue",
         idempotency_key: Annotated[
-            str | None, Parameter(header="Idempotency-Key", max_length=200)
+            str | None, HeaderParameter(name="Idempotency-Key", max_length=200)
         ] = None,
     ) -> structs.Run:
         """Queue a pipeline run. A second build queues behind the running one, or gets 409 with
@@ -52,25 +53,25 @@ class RunsController(Controller):
         return run
 
     @get("/status/{run_id:int}")
-    async def status(self, run_id: int, service: RunsService) -> structs.Run:
+    async def status(self, run_id: FromPath[int], service: Service) -> structs.Run:
         """A run's state, progress (nodes done / nodes selected), errors and result."""
         return await service.get(run_id)
 
     @get("/runs/{run_id:int}")
-    async def run(self, run_id: int, service: RunsService) -> structs.Run:
+    async def run(self, run_id: FromPath[int], service: Service) -> structs.Run:
         """Same as /status/{run_id}."""
         return await service.get(run_id)
 
     @get("/history")
     async def history(
         self,
-        service: RunsService,
+        service: Service,
         limit: Limit = 50,
-        status: RunStatus | None = None,
-        mode: structs.Mode | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        cursor: Annotated[str | None, Parameter(max_length=100)] = None,
+        status: FromQuery[RunStatus | None] = None,
+        mode: FromQuery[structs.Mode | None] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=100)] = None,
     ) -> structs.RunPage:
         """Runs, newest first; pass `next_cursor` back as `cursor` for the next page."""
         return await service.history(limit, status, mode, since, until, cursor)
@@ -78,10 +79,10 @@ class RunsController(Controller):
     @get("/logs/{run_id:int}")
     async def logs(
         self,
-        run_id: int,
-        service: RunsService,
-        after: Annotated[int, Parameter(ge=0)] = 0,
-        limit: Annotated[int, Parameter(ge=1, le=5000)] = 500,
+        run_id: FromPath[int],
+        service: Service,
+        after: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=5000)] = 500,
     ) -> structs.LogPage:
         """Log lines after the id `after`, oldest first; `next_after` continues."""
         return await service.logs(run_id, after, limit)
@@ -89,22 +90,22 @@ class RunsController(Controller):
     @get("/runs/{run_id:int}/events")
     async def events(
         self,
-        run_id: int,
+        run_id: FromPath[int],
         state: State,
-        service: RunsService,
-        last_event_id: Annotated[int | None, Parameter(header="Last-Event-ID", ge=0)] = None,
+        service: Service,
+        last_event_id: Annotated[int | None, HeaderParameter(name="Last-Event-ID", ge=0)] = None,
     ) -> ServerSentEvent:
         """Live Server-Sent Events: `progress`, `node`, `log`, then `end` with the final run."""
         await service.get(run_id)
         return ServerSentEvent(run_events(state.settings.database_url, run_id, last_event_id or 0))
 
     @get("/runs/{run_id:int}/steps")
-    async def steps(self, run_id: int, service: RunsService) -> structs.StepList:
+    async def steps(self, run_id: FromPath[int], service: Service) -> structs.StepList:
         """One row per dbt node: name, type, status, seconds, rows, message."""
         return await service.steps(run_id)
 
     @get("/runs/{run_id:int}/artifacts/{name:str}", media_type="application/json")
-    async def artifact(self, run_id: int, name: str, service: RunsService) -> File:
+    async def artifact(self, run_id: FromPath[int], name: FromPath[str], service: Service) -> File:
         """dbt's run_results.json or manifest.json of that run."""
         path = await service.artifact(run_id, name)
         return File(
@@ -115,7 +116,7 @@ class RunsController(Controller):
         )
 
     @post("/cancel/{run_id:int}", status_code=HTTP_200_OK, guards=[requires("run")])
-    async def cancel(self, run_id: int, service: RunsService) -> structs.Run:
+    async def cancel(self, run_id: FromPath[int], service: Service) -> structs.Run:
         """Queued: cancelled at once. Running: dbt is interrupted (killed after a grace period)
         and the run ends `cancelled`. A finished run is 409."""
         return await service.cancel(run_id)
@@ -123,22 +124,22 @@ class RunsController(Controller):
     @post("/retry/{run_id:int}", status_code=HTTP_202_ACCEPTED, guards=[requires("run")])
     async def retry(
         self,
-        run_id: int,
-        service: RunsService,
-        start_from: Annotated[Literal["failure", "start"], Parameter(query="from")] = "failure",
+        run_id: FromPath[int],
+        service: Service,
+        start_from: Annotated[Literal["failure", "start"], QueryParameter(name="from")] = "failure",
     ) -> structs.Run:
         """A new run linked to the old one: from=failure re-runs what failed (dbt retry),
         from=start repeats the whole request."""
         return await service.retry(run_id, start_from)
 
     @get("/schedules")
-    async def schedules(self, service: RunsService) -> structs.ScheduleList:
+    async def schedules(self, service: Service) -> structs.ScheduleList:
         """Periodic builds (cron, UTC)."""
         return await service.schedules()
 
     @put("/schedules/{name:str}", guards=[requires("admin")])
     async def put_schedule(
-        self, name: str, data: structs.ScheduleUpdate, service: RunsService
+        self, name: FromPath[str], data: JSONBody[structs.ScheduleUpdate], service: Service
     ) -> structs.Schedule:
         """Create or change a periodic build."""
         return await service.put_schedule(name, data)

@@ -257,6 +257,7 @@ def execute_run(settings: ApiSettings, run_id: int) -> str:
             outcome,
             time.monotonic() - started,
             outcome.errors,
+            dry_run=mode == "test",
         )
         return outcome.status
 
@@ -362,8 +363,16 @@ def _finish(
     outcome: DbtOutcome | None,
     seconds: float,
     errors,
+    dry_run: bool = False,
 ) -> None:
-    if outcome is not None:
+    if outcome is not None and dry_run:
+        # A dry run compiles: nothing was created or tested; the steps list what would run.
+        tables = passed = failed_tests = 0
+        summary = {
+            "duration_seconds": round(seconds, 3),
+            "would_run": sum(1 for n in outcome.nodes if n.status == "success"),
+        }
+    elif outcome is not None:
         tables = outcome.count(MODEL_TYPES, ("success",))
         passed = outcome.count(TEST_TYPES, ("pass",))
         failed_tests = outcome.count(TEST_TYPES, ("fail", "error"))
