@@ -241,3 +241,29 @@ def test_cancel_interrupts_dbt_and_its_query(project, env, db_url, tmp_path):
         ).fetchone()[0]
     assert left == 0
     control(db_url)
+
+
+@pytest.mark.slow
+def test_benchsight_build_prints_a_line_per_node_and_a_summary(project, env, db_url, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    control(db_url, fail=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchsight.cli", "build", "--project-dir", str(project), "--select", "+after_flaky", "+doubled"],
+        env={**os.environ, "DATABASE_URL": db_url, "BENCHSIGHT_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    control(db_url)
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert any("ERROR" in line and "flaky" in line for line in lines)
+    assert any("SKIP" in line and "after_flaky" in line for line in lines)
+    assert any(line.strip().startswith("[") and " doubled " in line for line in lines)
+    assert "build failed" in done.stdout
+    assert "models/seeds: 2 of 4 built" in done.stdout  # numbers, doubled; flaky failed, after_flaky skipped
+    assert "tests:        2 of 2 passed" in done.stdout
+    assert "failures:     1" in done.stdout and "division by zero" in done.stdout
