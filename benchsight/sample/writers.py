@@ -21,6 +21,7 @@ from benchsight.sample.game import SLOTS, Event, GameSim, ShiftRow
 from benchsight.sample.vocab import DETAIL_1_IDS, DETAIL_2_IDS, EVENT_TYPE_IDS
 
 PENALTY_LENGTHS = {"minor": 3, "major": 6, "misconduct": 10}
+ZONE_X_RANGES = {"o": (30.0, 95.0), "n": (-24.0, 24.0), "d": (-95.0, -30.0)}  # attacking frame
 
 
 _CLOCK_TEXT: dict[int, list[str]] = {}
@@ -87,7 +88,7 @@ class GameDocument:
     def length(self, period: int) -> int:
         return self.sim.period_lengths.get(period, 18 * 60)
 
-    def rosters(self, version: str) -> dict:
+    def rosters(self) -> dict:
         out = {}
         for side in ("home", "away"):
             out[side] = [
@@ -118,7 +119,7 @@ class GameDocument:
             "awayLogo": None,
         }
 
-    def footer(self, version: str) -> dict:
+    def footer(self) -> dict:
         lengths = self.sim.period_lengths
         offsets = {
             "1": 0,
@@ -147,11 +148,8 @@ class GameDocument:
 
     def synthetic_xy(self, ev: Event) -> tuple[float, float]:
         """A plausible puck spot for an event without a recorded one (25.0 tracks XY everywhere)."""
-        rng = self.rng
-        x = {"o": rng.uniform(30, 95), "n": rng.uniform(-24, 24), "d": rng.uniform(-95, -30)}.get(
-            ev.zone, 0.0
-        )
-        y = rng.uniform(-40, 40)
+        low, high = ZONE_X_RANGES.get(ev.zone, (0.0, 0.0))
+        x, y = self.rng.uniform(low, high), self.rng.uniform(-40, 40)
         return (x, y) if self.attacks_right(ev.team, ev.period) else (-x, -y)
 
 
@@ -305,12 +303,12 @@ def render_json(doc: GameDocument, version: str, events: list[Event] | None = No
     }
     render_event = _event_250 if version == "25.0" else _event_238
     data = {**doc.header(version), "exportDate": iso(saved)}
-    data["rosters"] = doc.rosters(version)
+    data["rosters"] = doc.rosters()
     data["events"] = [render_event(doc, ev) for ev in events]
     data["shifts"] = [_shift_json(doc, i, row, version, jerseys) for i, row in enumerate(shifts)]
     data["evtIdx"] = len(events)
     data["shiftIdx"] = len(shifts)
-    footer = doc.footer(version)
+    footer = doc.footer()
     data["videos"] = footer["videos"]
     data["videoTiming"] = footer["videoTiming"]
     if version == "25.0":
