@@ -360,6 +360,7 @@ class _Sim:
         return self.offset + self.t
 
     def ep(self, side: str, p: Player, kind: str, n: int, **kw) -> EvPlayer:
+        """One player's entry on an event: role `kind`_player_`n` (event / opp)."""
         sop = kw.pop("side_of_puck", "Offensive" if kind == "event" else "Defensive")
         return EvPlayer(
             side, p, self.sides[side].jersey[p.player_id], kind, n, side_of_puck=sop, **kw
@@ -367,6 +368,7 @@ class _Sim:
 
     def emit(self, type_: str, team: str, zone: str, d1: str = "", d2: str = "", success=None,
              players: list[EvPlayer] | None = None, dur: int = 0, puck: list | None = None) -> Event:  # fmt: skip
+        """Append an event at the current time; defenders on it are often marked as pressure."""
         start = min(self.t, self.length)
         ev = Event(len(self.events), self.period, start, min(start + dur, self.length), type_, team,
                    zone, d1, d2, success, players or [], puck or [])  # fmt: skip
