@@ -344,6 +344,7 @@ class _Sim:
         self.pull_at = rng.randint(50, 110)
         self.missing_goal_done = False
         self.game_over = False  # an overtime goal ends the game
+        self.timeout_taken = False
         self.first_period_minutes = PERIOD_MINUTES
         self.period_lengths: dict[int, int] = {}
 
@@ -558,6 +559,12 @@ class _Sim:
             [self.ep(side, carrier, "event", 1, side_of_puck="")],
             dur=dead,
         )
+        if self.period == 3 and not self.timeout_taken and self.rng.random() < 0.04:
+            # One team calls its timeout during a late whistle (a few games have one).
+            self.timeout_taken = True
+            caller = self.rng.choice(SIDES)
+            goalie = self.sides[caller].goalie
+            self.emit("Timeout", caller, "n", "", "", None, [self.ep(caller, goalie, "event", 1)])
         self.cut(stop_type, start_type)
         self.row_stoppage = min(dead, self.length - self.t)
         self.advance(dead)

@@ -14,7 +14,15 @@ rink-centred.
 from __future__ import annotations
 
 from benchsight.sample import xlsx_stream
-from benchsight.sample.writers import ROLES_238, GameDocument, clock, event_clock, iso, strength
+from benchsight.sample.writers import (
+    ROLES_238,
+    VIDEO_TIME_TYPES,
+    GameDocument,
+    clock,
+    event_clock,
+    iso,
+    strength,
+)
 
 INDEX_BASE = 1000
 ZONE_NAMES = {"o": "Offensive", "d": "Defensive", "n": "Neutral"}
@@ -244,7 +252,11 @@ def _v28_events(doc: GameDocument):
         for key, idx in assists.get(ev.idx, {}).items():
             base[col[f"assist_{key}_event_index_flag_"]] = idx + 1
             base[col[f"assist_{key}_event_index"]] = INDEX_BASE + idx
-        if isinstance(ev.start, int) and isinstance(ev.end, int) and ev.type != "Intermission":
+        if (
+            isinstance(ev.start, int)
+            and isinstance(ev.end, int)
+            and ev.type not in VIDEO_TIME_TYPES
+        ):
             start_s, end_s = offsets[ev.period] + ev.start, offsets[ev.period] + ev.end
             base[col["time_start_total_seconds"] : col["running_intermission_duration"] + 1] = [
                 start_s, end_s, end_s - start_s, offsets[ev.period], start_s, start_s, end_s, 0,

@@ -21,6 +21,7 @@ from benchsight.sample.game import SLOTS, Event, GameSim, ShiftRow
 from benchsight.sample.vocab import DETAIL_1_IDS, DETAIL_2_IDS, EVENT_TYPE_IDS
 
 PENALTY_LENGTHS = {"minor": 3, "major": 6, "misconduct": 10}
+VIDEO_TIME_TYPES = frozenset({"Intermission", "Timeout"})
 ZONE_X_RANGES = {"o": (30.0, 95.0), "n": (-24.0, 24.0), "d": (-95.0, -30.0)}  # attacking frame
 
 
@@ -187,7 +188,7 @@ def _event_238(doc: GameDocument, ev: Event) -> dict:
         for p in ev.players
     ]  # fmt: skip
     d2 = ev.d2.replace("_", "-", 1) if doc.hyphen_details and ev.d2 else ev.d2
-    if ev.type == "Intermission":
+    if ev.type in VIDEO_TIME_TYPES:
         start, end = event_clock(ev, length, ev.start), event_clock(ev, length, ev.end)
     else:
         start, end = clock(length, ev.start), clock(length, ev.end)
@@ -203,8 +204,8 @@ def _event_238(doc: GameDocument, ev: Event) -> dict:
 
 
 def event_clock(ev: Event, length: int, value) -> str:
-    if ev.type == "Intermission" and not isinstance(value, str) and value is not None:
-        # The tracker writes the intermission on the next period with a running video time.
+    if ev.type in VIDEO_TIME_TYPES and not isinstance(value, str) and value is not None:
+        # The tracker writes intermissions and timeouts with a running video time, not the clock.
         return (
             f"{30 + (ev.idx % 29):02d}:{(ev.idx * 7 + (0 if value == ev.start else 50)) % 60:02d}"
         )
