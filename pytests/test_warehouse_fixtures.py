@@ -28,8 +28,13 @@ BLOCKED = {"Shot_Blocked", "Shot_BlockedSameTeam"}
 GOAL_SHOTS = {"Shot_Goal", "Shot_OnNetGoal"}
 
 
-def run_dbt(db_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, **connection_env(db_url), "DO_NOT_TRACK": "1"}
+def run_dbt(db_url: str, *args: str, games: str = "") -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        **connection_env(db_url),
+        "DO_NOT_TRACK": "1",
+        "BENCHSIGHT_GAME_IDS": games,
+    }
     target = REPO_ROOT / ".benchsight" / f"dbt-target-{db_url.rsplit('/', 1)[-1]}"
     return subprocess.run(
         [str(Path(os.sys.executable).parent / "dbt"), *args, "--target-path", str(target)],
@@ -343,7 +348,7 @@ def test_incremental_rebuild_of_one_game_equals_a_full_rebuild(
         )
     assert outcome.outcome == "replaced"
 
-    done = run_dbt(warehouse, "build", "--vars", "{game_ids: [18969]}")
+    done = run_dbt(warehouse, "build", games="18969")
     assert done.returncode == 0, done.stdout[-4000:]
     assert rows(warehouse, "select count(*) from fact_shifts where game_id = 18969") == [(100,)]
     assert row_versions(warehouse, 18981) == untouched_before
