@@ -27,9 +27,10 @@ from psycopg import sql
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "pytests"))  # the fixture league's workbook builder
 
+from fixture_league import build_fixture_workbook  # noqa: E402
+
 from benchsight.db import connection_env, database_url, migrate  # noqa: E402
 from benchsight.sample import generate  # noqa: E402
-from fixture_league import build_fixture_workbook  # noqa: E402
 from loaders.tracking import load_tracking_paths  # noqa: E402
 from loaders.workbook_load import load_workbook_file  # noqa: E402
 
