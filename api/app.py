@@ -21,9 +21,12 @@ from psycopg_pool import AsyncConnectionPool
 from api.auth.middleware import OPEN_PATHS, ApiKeyMiddleware
 from api.docs import asset_routers, openapi_config
 from api.errors import EXCEPTION_HANDLERS
+from api.games.controller import games_routes
 from api.health.controller import HealthController, _version
 from api.runs.controller import RunsController
 from api.settings import ApiSettings, load_settings
+from api.staging.controller import staging_routes
+from api.upload.controller import UploadController
 
 
 @get("/docs", include_in_schema=False)
@@ -80,7 +83,16 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
         else None
     )
     return Litestar(
-        route_handlers=[HealthController, RunsController, swagger_ui, redoc, *asset_routers()],
+        route_handlers=[
+            HealthController,
+            RunsController,
+            *games_routes(settings),
+            *staging_routes(settings),
+            UploadController,
+            swagger_ui,
+            redoc,
+            *asset_routers(),
+        ],
         lifespan=[lifespan],
         middleware=[DefineMiddleware(ApiKeyMiddleware, exclude=[f"^{p}" for p in OPEN_PATHS])],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

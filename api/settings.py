@@ -10,6 +10,10 @@ them with the others):
 - BENCHSIGHT_DBT_PROJECT_DIR: the dbt project a worker builds (default: the repository).
 - BENCHSIGHT_CANCEL_GRACE_SECONDS: SIGINT -> SIGKILL delay when a running build is cancelled.
 - BENCHSIGHT_WORKER_STALE_SECONDS: a running build whose heartbeat is older is a dead worker's.
+- BENCHSIGHT_MAX_UPLOAD_BYTES: largest tracker file or posted game accepted (default 32 MiB);
+  only the upload endpoints take bodies above BENCHSIGHT_MAX_BODY_BYTES.
+- BENCHSIGHT_WORKBOOK_PATH: the league workbook (BLB_TABLES.xlsx) a `source: excel` run reloads.
+- BENCHSIGHT_TRACKER_DIR: the folder of tracker exports a `source: excel` run reloads.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ class ApiSettings:
     heartbeat_seconds: float = 1.0
     queue: str = "builds"
     environment: str = "local"
+    max_upload_bytes: int = 32 * 1024 * 1024
+    workbook_path: Path | None = None
+    tracker_dir: Path | None = None
 
     @property
     def runs_dir(self) -> Path:
@@ -69,6 +76,11 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SystemExit(f"benchsight: {name}={raw!r} is not a number") from None
 
 
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    return Path(raw).expanduser().resolve() if raw else None
+
+
 def load_settings(
     database_url: str | None = None, env: Mapping[str, str] | None = None
 ) -> ApiSettings:
@@ -98,4 +110,7 @@ def load_settings(
         cancel_grace_seconds=_float(env, "BENCHSIGHT_CANCEL_GRACE_SECONDS", 10.0),
         stale_after_seconds=_float(env, "BENCHSIGHT_WORKER_STALE_SECONDS", 30.0),
         environment=base.environment,
+        max_upload_bytes=int(_float(env, "BENCHSIGHT_MAX_UPLOAD_BYTES", 32 * 1024 * 1024)),
+        workbook_path=_path(env, "BENCHSIGHT_WORKBOOK_PATH"),
+        tracker_dir=_path(env, "BENCHSIGHT_TRACKER_DIR"),
     )

@@ -62,7 +62,7 @@ def fresh_database(admin: str) -> str:
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def figures(name: str, millis: list[float]) -> None:

@@ -42,7 +42,13 @@ def setup(db_url: str, tmp_path_factory):
     prepare_database(db_url)
     settings = api_settings(db_url, project, state)
     with api_server(settings) as base_url, worker_process(db_url, project, state):
-        yield {"url": base_url, "db": db_url, "key": create_key(db_url, "run"), "state": state}
+        yield {
+            "url": base_url,
+            "db": db_url,
+            "key": create_key(db_url, "run"),
+            "state": state,
+            "settings": settings,
+        }
 
 
 @pytest.fixture(scope="module")
@@ -282,12 +288,44 @@ def test_retry_from_failure_reruns_only_what_failed(setup, http):
     )
 
 
+def test_a_due_schedule_queues_a_run_that_the_worker_builds(setup):
+    from datetime import UTC, datetime, timedelta
+
+    from api.runs.tasks import trigger_due_schedules
+
+    with client(setup["url"], create_key(setup["db"], "admin")) as admin:
+        put = admin.put(
+            "/api/etl/schedules/hourly-season",
+            json={
+                "cron": "0 * * * *",
+                "request": {"mode": "single", "game_ids": [103], "tables": ["season"]},
+            },
+        )
+        assert put.status_code == 200, put.text
+        listed = {s["name"]: s for s in admin.get("/api/etl/schedules").json()["schedules"]}
+        assert listed["hourly-season"]["enabled"] and listed["hourly-season"]["mode"] == "single"
+        next_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(
+            hours=1
+        )
+        assert trigger_due_schedules(setup["settings"], next_hour - timedelta(minutes=5)) == []
+        started = trigger_due_schedules(setup["settings"], next_hour + timedelta(seconds=1))
+        assert len(started) == 1
+        assert (
+            trigger_due_schedules(setup["settings"], next_hour + timedelta(seconds=2)) == []
+        )  # once per tick
+        final = wait_terminal(admin, started[0])
+        assert final["status"] == "succeeded" and final["schedule_name"] == "hourly-season"
+        assert final["selection"]["vars"] == {"game_ids": [103]}
+        steps = admin.get(f"/api/etl/runs/{started[0]}/steps").json()["steps"]
+        assert [s["name"] for s in steps] == ["season"]
+
+
 def test_history_filters_and_cursor_paging(setup, http):
     everything = http.get("/api/etl/history", params={"limit": 500}).json()
     runs = everything["runs"]
     assert everything["next_cursor"] is None
     ids = [r["run_id"] for r in runs]
-    assert ids == sorted(ids, reverse=True) and len(ids) >= 10
+    assert ids == sorted(ids, reverse=True) and len(ids) >= 11
     assert all(r["status"] in TERMINAL for r in runs)
 
     paged, cursor = [], None
@@ -306,7 +344,8 @@ def test_history_filters_and_cursor_paging(setup, http):
         r["run_id"] for r in runs if r["status"] == "failed"
     ] and failed
     single = http.get("/api/etl/history", params={"mode": "single"}).json()["runs"]
-    assert [r["mode"] for r in single] == ["single"]
+    assert [r["run_id"] for r in single] == [r["run_id"] for r in runs if r["mode"] == "single"]
+    assert len(single) == 2  # the single-game build and the scheduled one
     middle = runs[len(runs) // 2]["created_at"]
     since = http.get("/api/etl/history", params={"since": middle, "limit": 500}).json()["runs"]
     until = http.get("/api/etl/history", params={"until": middle, "limit": 500}).json()["runs"]

@@ -29,6 +29,7 @@ from api.runs.sources import load_excel_sources
 from api.settings import ApiSettings
 from benchsight.db import connection_env
 from dbt_project.commands import DbtCommand, dbt_environment
+from dbt_project.manifest import load_index
 from dbt_project.runner import (
     DbtOutcome,
     Listener,
@@ -38,7 +39,13 @@ from dbt_project.runner import (
     kill_process_group,
     run_dbt,
 )
-from dbt_project.selection import GAME_IDS_VAR, Selection, SelectionError, game_selection
+from dbt_project.selection import (
+    GAME_IDS_VAR,
+    Selection,
+    SelectionError,
+    game_selection,
+    table_selection,
+)
 
 MODEL_TYPES = ("model", "seed", "snapshot")
 TEST_TYPES = ("test", "unit_test")
@@ -285,6 +292,17 @@ def _execute(
         )
     if cancel.is_set():
         raise RunCancelled
+    if (
+        not selection_json
+        and (request.get("tables") or request.get("game_ids"))
+        and mode != "incremental"
+    ):
+        # Scheduled runs are queued by the ticker without the API's validation: resolve here.
+        selection_json = _resolve_selection(settings, request).as_dict()
+        conn.execute(
+            "update ops.runs set selection = %s where run_id = %s",
+            [json.dumps(selection_json), run_id],
+        )
     selection = Selection(
         select=tuple(selection_json.get("select", [])),
         exclude=tuple(selection_json.get("exclude", [])),
@@ -353,6 +371,19 @@ def _execute(
         command, settings.project_dir, env, recorder, cancel, settings.cancel_grace_seconds
     )
     return outcome, games
+
+
+def _resolve_selection(settings: ApiSettings, request: dict) -> Selection:
+    base = (
+        game_selection(request.get("game_ids") or [], request.get("exclude_game_ids") or [])
+        if request.get("game_ids")
+        else None
+    )
+    env = dbt_environment(connection_env(settings.database_url))
+    index = load_index(settings.project_dir, settings.manifest_cache_dir, env)
+    return table_selection(
+        index, request.get("tables") or [], request.get("exclude_tables") or [], base
+    )
 
 
 def _finish(

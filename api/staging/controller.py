@@ -1,0 +1,88 @@
+"""Staging endpoints (paths of the older API): parse, authorise, call the service.
+
+The tracking upload sits in its own controller so only it takes bodies up to
+BENCHSIGHT_MAX_UPLOAD_BYTES (a whole game's events and shifts).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Router, delete, get, post, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_200_OK
+
+from api.auth.middleware import requires
+from api.settings import ApiSettings
+from api.staging import structs
+from api.staging.service import StagingService
+
+
+def provide_staging_service(state: State) -> StagingService:
+    return StagingService(state.pool, state.settings)
+
+
+Service = NamedDependency[StagingService]
+DEPENDENCIES = {"service": Provide(provide_staging_service, sync_to_thread=False)}
+
+
+class StagingController(Controller):
+    path = "/api/staging"
+    tags = ["staging"]  # noqa: RUF012 (Litestar reads these class attributes)
+    dependencies = DEPENDENCIES
+    guards = [requires("read")]  # noqa: RUF012 (Litestar reads these class attributes)
+
+    @get("/blb-tables/list")
+    async def list_tables(self, service: Service) -> structs.StagingTableList:
+        """The 16 workbook tables with their row counts, key and columns."""
+        return await service.list_tables()
+
+    @post("/blb-tables/upload", status_code=HTTP_200_OK, guards=[requires("run")])
+    async def upload(
+        self, data: JSONBody[structs.UploadRows], service: Service
+    ) -> structs.UploadResult:
+        """Rows for one table, validated against its columns (unknown columns: 422 listing
+        them); `replace` swaps the table's rows in one transaction, otherwise they are appended."""
+        return await service.upload(data)
+
+    @put("/blb-tables/update", guards=[requires("run")])
+    async def update(
+        self, data: JSONBody[structs.UpdateRows], service: Service
+    ) -> structs.UpdateResult:
+        """Set `updates` on the rows whose `filter_column` equals `filter_value`."""
+        return await service.update(data)
+
+    @delete("/blb-tables/{table_name:str}", status_code=HTTP_200_OK, guards=[requires("admin")])
+    async def clear(
+        self, table_name: FromPath[str], service: Service, confirm: FromQuery[bool] = False
+    ) -> structs.ClearResult:
+        """Empty the table (needs `confirm=true`)."""
+        return await service.clear(table_name, confirm)
+
+
+class StagingTrackingController(Controller):
+    path = "/api/staging"
+    tags = ["staging"]  # noqa: RUF012 (Litestar reads these class attributes)
+    dependencies = DEPENDENCIES
+    guards = [requires("run")]  # noqa: RUF012 (Litestar reads these class attributes)
+
+    @post("/tracking/upload", status_code=HTTP_200_OK)
+    async def upload_tracking(
+        self, data: JSONBody[dict[str, Any]], service: Service
+    ) -> structs.TrackingResult:
+        """A game's tracking in the tracker JSON shape ({game_id, events, shifts, ...}):
+        validated like a file and replacing the game's raw tracking rows atomically."""
+        return await service.upload_tracking(data)
+
+
+def staging_routes(settings: ApiSettings) -> list:
+    return [
+        StagingController,
+        Router(
+            path="/",
+            route_handlers=[StagingTrackingController],
+            request_max_body_size=settings.max_upload_bytes,
+        ),
+    ]

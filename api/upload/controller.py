@@ -1,0 +1,69 @@
+"""Upload / schema endpoints (paths of the older API): parse, authorise, call the service."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+from litestar.response import Response
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
+
+from api.auth.middleware import requires
+from api.runs.service import RunsService
+from api.runs.structs import Run
+from api.upload import structs
+from api.upload.service import UploadService
+
+
+def provide_upload_service(state: State) -> UploadService:
+    return UploadService(
+        state.pool, state.settings, RunsService(state.pool, state.queue, state.settings)
+    )
+
+
+Service = NamedDependency[UploadService]
+
+
+class UploadController(Controller):
+    path = "/api/upload"
+    tags = ["upload"]  # noqa: RUF012 (Litestar reads these class attributes)
+    dependencies = {"service": Provide(provide_upload_service, sync_to_thread=False)}  # noqa: RUF012 (Litestar reads these class attributes)
+    guards = [requires("read")]  # noqa: RUF012 (Litestar reads these class attributes)
+
+    @post("/to-supabase", status_code=HTTP_202_ACCEPTED, guards=[requires("run")])
+    async def to_supabase(
+        self, request: Request, data: JSONBody[structs.PublishRequest], service: Service
+    ) -> Run:
+        """A run that rebuilds the selected published tables in the target database: `mode`
+        picks a group, `pattern` narrows it by name, `tables` names them outright."""
+        return await service.to_supabase(data, getattr(request.user, "key_id", None))
+
+    @get("/status/{run_id:int}")
+    async def status(self, run_id: FromPath[int], service: Service) -> Run:
+        """Same as /api/etl/status/{run_id}."""
+        return await service.runs.get(run_id)
+
+    @post("/generate-schema", status_code=HTTP_200_OK, guards=[requires("admin")])
+    async def generate_schema(self, service: Service) -> structs.GeneratedSchema:
+        """The DDL of the published tables as they exist in the target: columns, types,
+        defaults, keys, indexes, views and comments."""
+        return await service.generate_schema()
+
+    @get("/schema-file", media_type="text/sql")
+    async def schema_file(self, service: Service) -> Response[str]:
+        """The same DDL as a file to download."""
+        generated = await service.generate_schema()
+        stamp = generated.generated_at.strftime("%Y%m%dT%H%M%SZ")
+        return Response(
+            generated.ddl,
+            media_type="text/sql; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="benchsight_schema_{stamp}.sql"'
+            },
+        )
+
+    @post("/load-schema", status_code=HTTP_200_OK, guards=[requires("admin")])
+    async def load_schema(self, service: Service) -> structs.LoadSchemaResult:
+        """Apply pending migrations (raw, ops, queue schemas); no SQL is pasted by hand."""
+        return await service.load_schema()
