@@ -42,18 +42,26 @@ def _escape(text: str) -> str:
 
 
 def _row_xml(r: int, values: Sequence) -> str:
-    cells = []
+    row = str(r)
+    cells = [f'<row r="{row}">']
     for c, v in enumerate(values):
         if v is None or v == "":
             continue
-        ref = f"{_COLUMNS[c]}{r}"
-        if isinstance(v, bool):
-            cells.append(f'<c r="{ref}" t="b"><v>{int(v)}</v></c>')
-        elif isinstance(v, (int, float)):
-            cells.append(f'<c r="{ref}"><v>{v!r}</v></c>')
+        kind = type(v)
+        if kind is str:
+            cells.append(
+                f'<c r="{_COLUMNS[c]}{row}" t="inlineStr"><is><t>{_escape(v)}</t></is></c>'
+            )
+        elif kind is bool:
+            cells.append(f'<c r="{_COLUMNS[c]}{row}" t="b"><v>{int(v)}</v></c>')
+        elif kind is int or kind is float:
+            cells.append(f'<c r="{_COLUMNS[c]}{row}"><v>{v!r}</v></c>')
         else:
-            cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{_escape(str(v))}</t></is></c>')
-    return f'<row r="{r}">{"".join(cells)}</row>'
+            cells.append(
+                f'<c r="{_COLUMNS[c]}{row}" t="inlineStr"><is><t>{_escape(str(v))}</t></is></c>'
+            )
+    cells.append("</row>")
+    return "".join(cells)
 
 
 def _member(zf: zipfile.ZipFile, name: str):
