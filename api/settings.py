@@ -18,6 +18,7 @@ them with the others):
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -61,8 +62,6 @@ class ApiSettings:
 
 
 def _slug(path: Path) -> str:
-    import hashlib
-
     return hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
 
 
