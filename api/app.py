@@ -23,6 +23,7 @@ from api.docs import asset_routers, openapi_config
 from api.errors import EXCEPTION_HANDLERS
 from api.games.controller import games_routes
 from api.health.controller import HealthController, _version
+from api.portal.controller import portal, root
 from api.runs.controller import RunsController
 from api.settings import ApiSettings, load_settings
 from api.staging.controller import staging_routes
@@ -91,6 +92,8 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
             UploadController,
             swagger_ui,
             redoc,
+            portal,
+            root,
             *asset_routers(),
         ],
         lifespan=[lifespan],

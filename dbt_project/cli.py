@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=[],
         metavar="GAME_ID",
-        help="rebuild only these games: the incremental models and everything downstream, with var game_ids",
+        help="rebuild only these games: the incremental models and everything downstream (BENCHSIGHT_GAME_IDS)",
     )
     build.add_argument(
         "--full-refresh", action="store_true", help="rebuild incremental models from scratch"
@@ -53,11 +53,11 @@ def _build(args: argparse.Namespace) -> int:
     from benchsight.db import connection_env, database_url
     from dbt_project.commands import DbtCommand, dbt_environment
     from dbt_project.runner import run_dbt
-    from dbt_project.selection import GAME_SELECTOR, SelectionError, game_selection
+    from dbt_project.selection import GAME_SELECTOR, Selection, SelectionError, game_selection
 
     settings = get_settings()
     project_dir = (args.project_dir or REPO_ROOT).resolve()
-    select, variables = list(args.select), {}
+    select, games = list(args.select), Selection()
     if args.games:
         try:
             games = game_selection(args.games)
@@ -65,7 +65,6 @@ def _build(args: argparse.Namespace) -> int:
             print(f"benchsight build: {exc}", file=sys.stderr)
             return 2
         select = [f"{GAME_SELECTOR},{s}" for s in select] if select else list(games.select)
-        variables = dict(games.vars)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     target = settings.state_dir / "builds" / stamp
     command = DbtCommand(
@@ -74,10 +73,9 @@ def _build(args: argparse.Namespace) -> int:
         exclude=args.exclude,
         full_refresh=args.full_refresh,
         threads=args.threads or settings.threads,
-        vars=variables or None,
         target_path=target,
     )
-    env = dbt_environment(connection_env(database_url()), "benchsight-build")
+    env = {**dbt_environment(connection_env(database_url()), "benchsight-build"), **games.dbt_env()}
     printer = _ProgressPrinter()
     cancel = threading.Event()
     try:

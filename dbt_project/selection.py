@@ -1,7 +1,11 @@
 """What a build selects: games and tables turned into dbt selectors, checked against the manifest.
 
-Games. A build for some games passes `--vars '{"game_ids": [...]}'`; the incremental models read
-`var('game_ids', none)` and rebuild only those games' rows. The selection is
+Games. A build for some games gives dbt the environment variable BENCHSIGHT_GAME_IDS (a comma
+list); the incremental models read it (macro `games_to_build`, which also accepts
+`var('game_ids')`) and rebuild only those games' rows. An environment variable rather than
+`--vars`, because dbt re-parses the whole project whenever --vars change. The run records the games
+as `vars.game_ids` of its selection; `Selection.dbt_env()` / `dbt_vars()` split them out. The
+selection is
 `config.materialized:incremental+`: every incremental (game-grained) model plus everything
 downstream of it (season tables, QA, views), and nothing upstream. Staging views and ephemeral
 intermediates upstream are not rebuilt: they are views over raw and see the new rows anyway.
@@ -24,6 +28,7 @@ from pathlib import Path
 
 GAME_SELECTOR = "config.materialized:incremental+"
 GAME_IDS_VAR = "game_ids"
+GAME_IDS_ENV = "BENCHSIGHT_GAME_IDS"
 
 SELECTOR_PATTERN = re.compile(r"^(?P<up>(\d*)\+)?(?P<body>[^+]+?)(?P<down>\+(\d*))?$")
 SUPPORTED_METHODS = ("tag", "config.materialized", "resource_type", "path", "fqn")
@@ -49,6 +54,16 @@ class Selection:
 
     def as_dict(self) -> dict[str, object]:
         return {"select": list(self.select), "exclude": list(self.exclude), "vars": dict(self.vars)}
+
+    def dbt_vars(self) -> dict[str, object] | None:
+        """--vars for dbt: everything but the games, which travel in the environment."""
+        rest = {k: v for k, v in self.vars.items() if k != GAME_IDS_VAR}
+        return rest or None
+
+    def dbt_env(self) -> dict[str, str]:
+        """Always set, empty when no games: an inherited value must not narrow a full build."""
+        games = self.vars.get(GAME_IDS_VAR) or []
+        return {GAME_IDS_ENV: ",".join(str(int(g)) for g in games)}  # type: ignore[union-attr]
 
 
 def game_selection(game_ids: Iterable[int], exclude_game_ids: Iterable[int] = ()) -> Selection:

@@ -49,7 +49,7 @@ MODELS = {
     "games.sql": (
         "{{ config(materialized='incremental', unique_key='game_id') }}\n"
         "select g as game_id, g * 10 as goals from unnest(array[101, 102, 103]) as g\n"
-        "{% if var('game_ids', none) %}where g in ({{ var('game_ids') | join(', ') }}){% endif %}"
+        "{% if env_var('BENCHSIGHT_GAME_IDS', '') %}where g in ({{ env_var('BENCHSIGHT_GAME_IDS') }}){% endif %}"
     ),
     "season.sql": "{{ config(materialized='table') }}\nselect count(*) as games, sum(goals) as goals from {{ ref('games') }}",
     "slow.sql": (

@@ -114,6 +114,8 @@ def test_game_selection_builds_incremental_models_and_downstream():
     selection = game_selection([18969, 18977, 18969], exclude_game_ids=[18977])
     assert selection.select == (GAME_SELECTOR,)
     assert selection.vars == {"game_ids": [18969]}
+    assert selection.dbt_env() == {"BENCHSIGHT_GAME_IDS": "18969"} and selection.dbt_vars() is None
+    assert Selection().dbt_env() == {"BENCHSIGHT_GAME_IDS": ""}
     with pytest.raises(SelectionError) as raised:
         game_selection([5], exclude_game_ids=[5])
     assert raised.value.code == "empty_selection"
@@ -251,7 +253,17 @@ def test_benchsight_build_prints_a_line_per_node_and_a_summary(project, env, db_
 
     control(db_url, fail=True)
     done = subprocess.run(
-        [sys.executable, "-m", "benchsight.cli", "build", "--project-dir", str(project), "--select", "+after_flaky", "+doubled"],
+        [
+            sys.executable,
+            "-m",
+            "benchsight.cli",
+            "build",
+            "--project-dir",
+            str(project),
+            "--select",
+            "+after_flaky",
+            "+doubled",
+        ],
         env={**os.environ, "DATABASE_URL": db_url, "BENCHSIGHT_HOME": str(tmp_path)},
         capture_output=True,
         text=True,
@@ -264,6 +276,8 @@ def test_benchsight_build_prints_a_line_per_node_and_a_summary(project, env, db_
     assert any("SKIP" in line and "after_flaky" in line for line in lines)
     assert any(line.strip().startswith("[") and " doubled " in line for line in lines)
     assert "build failed" in done.stdout
-    assert "models/seeds: 2 of 4 built" in done.stdout  # numbers, doubled; flaky failed, after_flaky skipped
+    assert (
+        "models/seeds: 2 of 4 built" in done.stdout
+    )  # numbers, doubled; flaky failed, after_flaky skipped
     assert "tests:        2 of 2 passed" in done.stdout
     assert "failures:     1" in done.stdout and "division by zero" in done.stdout

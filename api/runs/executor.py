@@ -358,7 +358,7 @@ def _execute(
         exclude=selection.exclude,
         full_refresh=bool(options.get("wipe")),
         threads=options.get("threads") or settings.base.threads,
-        vars=selection.vars or None,
+        vars=selection.dbt_vars(),
         target_path=target,
         state=state,
         extra=extra,
@@ -366,7 +366,10 @@ def _execute(
     if cancel.is_set():
         raise RunCancelled
     recorder.step(words)
-    env = dbt_environment(connection_env(settings.database_url), application_name(run_id))
+    env = {
+        **dbt_environment(connection_env(settings.database_url), application_name(run_id)),
+        **selection.dbt_env(),
+    }
     outcome = run_dbt(
         command, settings.project_dir, env, recorder, cancel, settings.cancel_grace_seconds
     )

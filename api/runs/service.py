@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -94,13 +95,15 @@ class RunsService:
         retry_from: str | None = None,
         schedule_name: str | None = None,
         api_key_id: int | None = None,
+        selection: Selection | None = None,
     ) -> tuple[Run, bool]:
         """Queue a run; returns (run, created). An Idempotency-Key seen before returns its run."""
         if idempotency_key:
             existing = await self._by_idempotency_key(idempotency_key)
             if existing is not None:
                 return existing, False
-        selection = await self.validate(request) if retry_from != "failure" else Selection()
+        if selection is None:
+            selection = await self.validate(request)
         payload = msgspec.to_builtins(request)
         async with self.pool.connection() as conn, conn.transaction():
             await conn.execute("select pg_advisory_xact_lock(%s)", [TRIGGER_LOCK_KEY])
@@ -391,13 +394,13 @@ class RunsService:
         async with self.pool.connection() as conn:
             row = await (
                 await conn.execute(
-                    "select status, request, artifacts_dir from ops.runs where run_id = %s",
+                    "select status, request, artifacts_dir, selection from ops.runs where run_id = %s",
                     [run_id],
                 )
             ).fetchone()
         if row is None:
             raise not_found("run", run_id)
-        status, request_json, artifacts_dir = row
+        status, request_json, artifacts_dir, selection_json = row
         if status not in TERMINAL:
             raise conflict("run_active", f"run {run_id} is still {status}")
         if start_from == "failure":
@@ -411,7 +414,17 @@ class RunsService:
                     f"run {run_id} left no run_results.json to retry from; retry from=start",
                 )
         request = msgspec.convert(request_json, TriggerRequest)
-        run, _ = await self.trigger(request, retry_of=run_id, retry_from=start_from)
+        # dbt retry re-runs the failed nodes of that invocation: give them the same games.
+        same = (
+            Selection(
+                tuple(selection_json.get("select", [])),
+                tuple(selection_json.get("exclude", [])),
+                selection_json.get("vars", {}),
+            )
+            if start_from == "failure"
+            else None
+        )
+        run, _ = await self.trigger(request, retry_of=run_id, retry_from=start_from, selection=same)
         return run
 
     # ------------------------------------------------------------------ schedules
@@ -447,8 +460,6 @@ class RunsService:
                 [update.cron],
                 "cron",
             )
-        import re
-
         if not re.fullmatch(r"[a-z0-9_-]{1,64}", name):
             raise bad_request(
                 "invalid_name", "schedule names are 1-64 of a-z, 0-9, _ and -", [name], "name"
