@@ -1170,7 +1170,12 @@ class _Sim:
                 ),
             )
         success = {"goal": "s", "saved": "s", "missed": None, "blocked": None}[outcome]
-        puck = [(rx, ry), (net_x, net_y if outcome != "missed" else ry * 0.3)]
+        if outcome == "blocked":
+            # Stopped a few feet out, on the way to the net.
+            stop = (rx + (net_x - rx) * 0.15, ry + (net_y - ry) * 0.15)
+        else:
+            stop = (net_x, net_y if outcome != "missed" else ry * 0.3)
+        puck = [(rx, ry), stop]
         shot_ev = self.emit("Shot", side, zone, d1, shot_type, success, pl, puck=puck)
         shot_ev.highlight = outcome == "goal"
         rec = ShotRec(shot_ev.idx, self.period, shot_ev.start, side, shooter, x, y, distance, angle, shot_type,
