@@ -40,6 +40,19 @@ async def redoc() -> Redirect:
     return Redirect(path="/schema/redoc")
 
 
+def _warm_manifest(settings: ApiSettings) -> None:
+    from benchsight.db import connection_env
+    from dbt_project.commands import dbt_environment
+    from dbt_project.manifest import ManifestError, load_index
+
+    with contextlib.suppress(ManifestError, OSError):
+        load_index(
+            settings.project_dir,
+            settings.manifest_cache_dir,
+            dbt_environment(connection_env(settings.database_url)),
+        )
+
+
 def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -> Litestar:
     settings = settings or load_settings()
 
@@ -55,6 +68,10 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
         app.state.pool = pool
         app.state.queue = queue
         worker = None
+        # Parse the dbt project now, so the first trigger does not wait for `dbt parse`.
+        warm = asyncio.create_task(
+            asyncio.to_thread(_warm_manifest, settings), name="warm-manifest"
+        )
         async with queue.open_async():
             if with_worker:
                 worker = asyncio.create_task(
@@ -67,6 +84,7 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
                     worker.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await worker
+                warm.cancel()
                 await pool.close()
 
     cors = (
