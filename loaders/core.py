@@ -28,6 +28,10 @@ class LoadError(Exception):
         self.message = message
         super().__init__(f"{file}: {where}: {message}" if where else f"{file}: {message}")
 
+    def __reduce__(self):
+        # Rebuilt from its three parts when it crosses a process boundary (parse worker).
+        return type(self), (self.file, self.where, self.message)
+
 
 @dataclass(frozen=True, slots=True)
 class LoadWarning:

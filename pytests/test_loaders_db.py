@@ -377,3 +377,36 @@ def test_posted_workbook_rows(conn):
     assert conn.execute(
         "select league_id, league, source from raw.blb_dim_league order by league_id"
     ).fetchall() == [("C", "CSAH", "api"), ("N", "NORAD", "api")]
+
+
+def tracker_content(conn) -> dict[str, tuple[int, str]]:
+    """Row count and checksum of every per-game raw table, without load ids and load times."""
+    state = {}
+    for table in TRACKER_TABLES:
+        state[table] = conn.execute(
+            f"select count(*), coalesce(md5(string_agg(r::text, '|' order by r::text)), '')"
+            f" from (select to_jsonb(t) - 'load_id' - 'loaded_at' as r from raw.{table} t) s"
+        ).fetchone()
+    return state
+
+
+def test_a_batch_parsed_in_a_child_process_loads_the_same_rows(
+    conn, fixtures_dir, tmp_path, monkeypatch
+):
+    import loaders.tracking
+
+    files = [fixtures_dir / "tracker", fixtures_dir / "tracker_xlsx" / "v29"]
+    in_thread = load_tracking_paths(conn, files, force=True)
+    by_thread = tracker_content(conn)
+    monkeypatch.setattr(loaders.tracking, "PROCESS_PARSE_MIN_FILES", 1)
+    in_process = load_tracking_paths(conn, files, force=True)
+    assert tracker_content(conn) == by_thread
+    assert [(o.path, o.outcome, o.rows, o.warnings) for o in in_process] == [
+        (o.path, o.outcome, o.rows, o.warnings) for o in in_thread
+    ]
+
+    expected = _corrupted_copies(fixtures_dir, tmp_path)
+    outcomes = load_tracking_paths(conn, [tmp_path])
+    for outcome in outcomes:  # LoadError comes back from the child with its location
+        assert outcome.reason.startswith(expected[Path(outcome.path).name]), outcome.reason
+    assert tracker_content(conn) == by_thread

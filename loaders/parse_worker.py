@@ -1,0 +1,128 @@
+"""A parser in a child process, so that a batch of files is parsed on one core while the rows of
+the previous file are written from the other.
+
+`ParseProcess` has the `submit(fn, *args) -> Future` shape of an executor: calls (a module-level
+function and picklable arguments) go to the child over its stdin, results and exceptions come
+back over its stdout in the same order, each as a length-prefixed pickle. The child is a plain
+`python -m loaders.parse_worker`, not `multiprocessing`: that would re-run the caller's main
+script (spawn) or copy a process holding database connections and threads (fork).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import threading
+from collections import deque
+from concurrent.futures import Future
+from pathlib import Path
+from typing import BinaryIO
+
+_LENGTH = struct.Struct("<Q")
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
+
+
+def _send(stream: BinaryIO, value: object) -> None:
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_LENGTH.pack(len(payload)))
+    stream.write(payload)
+    stream.flush()
+
+
+def _receive(stream: BinaryIO) -> object:
+    """The next value, or EOFError when the other side closed the pipe."""
+    header = stream.read(_LENGTH.size)
+    if len(header) < _LENGTH.size:
+        raise EOFError
+    (length,) = _LENGTH.unpack(header)
+    payload = stream.read(length)
+    if len(payload) < length:
+        raise EOFError
+    return pickle.loads(payload)
+
+
+class ParseProcess:
+    """One child process running submitted calls one after the other."""
+
+    def __init__(self) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (_PACKAGE_ROOT, env.get("PYTHONPATH"))))
+        self._child = subprocess.Popen(
+            [sys.executable, "-m", "loaders.parse_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        self._pending: deque[Future] = deque()
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(
+            target=self._read_results, name="parse-results", daemon=True
+        )
+        self._reader.start()
+
+    def submit(self, fn, *args) -> Future:
+        future: Future = Future()
+        with self._lock:
+            self._pending.append(future)
+            try:
+                _send(self._child.stdin, (fn, args))
+            except OSError as exc:  # the child is gone; the reader fails what was pending
+                future.set_exception(RuntimeError(f"the parse process stopped ({exc})"))
+                self._pending.remove(future)
+        return future
+
+    def _read_results(self) -> None:
+        while True:
+            try:
+                ok, value = _receive(self._child.stdout)
+            except EOFError:
+                break
+            with self._lock:
+                future = self._pending.popleft()
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+        with self._lock:
+            while self._pending:
+                self._pending.popleft().set_exception(RuntimeError("the parse process stopped"))
+
+    def shutdown(self) -> None:
+        """Let the child finish what was submitted, then wait for it to exit."""
+        with contextlib.suppress(OSError):  # already closed when the child died
+            self._child.stdin.close()
+        self._reader.join()
+        self._child.wait()
+
+    def __enter__(self) -> ParseProcess:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.shutdown()
+
+
+def _serve(requests: BinaryIO, results: BinaryIO) -> None:
+    """The child's loop: run each call, send back (True, result) or (False, exception)."""
+    while True:
+        try:
+            fn, args = _receive(requests)
+        except EOFError:
+            return
+        try:
+            reply = (True, fn(*args))
+        except Exception as exc:  # every failure belongs to the caller
+            reply = (False, exc)
+        try:
+            _send(results, reply)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            _send(results, (False, RuntimeError(f"{type(reply[1]).__name__}: {exc}")))
+
+
+if __name__ == "__main__":
+    results = sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print must not corrupt the results pipe
+    _serve(sys.stdin.buffer, results)
