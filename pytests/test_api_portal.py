@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import httpx
-
 from runs_harness import api_server, api_settings, create_key, make_tiny_project
 
 
