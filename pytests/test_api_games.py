@@ -2,9 +2,9 @@
 
 The league workbook of the fixture games is loaded first (the loaders, as `benchsight load
 workbook` would); the schedule endpoints, filters and tracking-upload errors run without a build.
-The end-to-end test last uploads 18969.json through the API with build=true, waits for the run
-and reads the goals back through the status endpoint: one full build plus one single-game build
-for the whole module.
+The end-to-end test last runs a `source: excel` full build (reloading the workbook and a
+one-game tracker folder), then uploads 18969.json through the API with build=true, waits for the
+single-game run and reads the goals back through the status endpoint: two builds for the module.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from fixture_league import OFFICIAL_FINALS, SEASON_ID, build_fixture_workbook
 from runs_harness import api_server, api_settings, client, create_key, wait_terminal, worker_process
 
 from benchsight.config import REPO_ROOT
+from loaders.tables import TRACKER_TABLES
 from loaders.workbook_load import load_workbook_file
 
 pytestmark = pytest.mark.slow
@@ -38,15 +39,22 @@ def setup(db_url: str, fixtures_dir: Path, tmp_path_factory):
     workbook = build_fixture_workbook(fixtures_dir / "tracker", root / "BLB_TABLES.xlsx")
     with psycopg.connect(db_url, autocommit=True) as conn:
         assert not load_workbook_file(conn, workbook).failed
+    # What `source: excel` reloads: the same workbook and a tracker folder holding one game.
+    tracker_dir = root / "tracker"
+    tracker_dir.mkdir()
+    (tracker_dir / "18981.json").symlink_to(fixtures_dir / "tracker" / "18981.json")
     settings = api_settings(db_url, REPO_ROOT, state, max_upload_bytes=MAX_UPLOAD)
-    with api_server(settings) as base_url, worker_process(db_url, REPO_ROOT, state):
-        yield {
-            "url": base_url,
-            "db": db_url,
-            "workbook": workbook,
-            "run": create_key(db_url, "run"),
-            "admin": create_key(db_url, "admin"),
-        }
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("BENCHSIGHT_WORKBOOK_PATH", str(workbook))
+        env.setenv("BENCHSIGHT_TRACKER_DIR", str(tracker_dir))
+        with api_server(settings) as base_url, worker_process(db_url, REPO_ROOT, state):
+            yield {
+                "url": base_url,
+                "db": db_url,
+                "workbook": workbook,
+                "run": create_key(db_url, "run"),
+                "admin": create_key(db_url, "admin"),
+            }
 
 
 @pytest.fixture(scope="module")
@@ -160,6 +168,8 @@ def test_list_filters_and_cursor_paging(setup, http):
     by_team = http.get("/api/games", params={"team_id": team}).json()["games"]
     assert by_team and all(team in (g["home_team_id"], g["away_team_id"]) for g in by_team)
     assert http.get("/api/games", params={"season_id": "nope"}).json()["games"] == []
+    hostile = {"season_id": "x' or '1'='1", "team_id": "T1'); delete from raw.blb_dim_schedule; --"}
+    assert http.get("/api/games", params=hostile).json()["games"] == []
     assert len(http.get("/api/games", params={"status": "untracked"}).json()["games"]) == 5
     assert http.get("/api/games", params={"grade": "A"}).json()["games"] == []
     error(http.get("/api/games", params={"status": "bogus"}), 422, "validation_error")
@@ -245,10 +255,32 @@ def test_delete_of_a_tracked_game_needs_cascade_and_removes_its_rows(setup, admi
 
 # ------------------------------------------------------------------------------------ end to end
 def test_end_to_end_upload_build_and_read_back_the_score(setup, http, fixtures_dir):
-    full = http.post("/api/upload/to-supabase", json={"mode": "all"})
+    """source=excel reloads the workbook and the one-game folder, then a full build; 18969 is
+    then uploaded with build=true (a single-game build) and read back through the status."""
+    db = setup["db"]
+    full = http.post("/api/etl/trigger", json={"mode": "full", "source": "excel"})
     assert full.status_code == 202, full.text
     first = wait_terminal(http, full.json()["run_id"], timeout=600)
     assert first["status"] == "succeeded", first["errors"]
+    # The reload put back the schedule row the cascade delete removed, and loaded 18981.
+    assert rows(db, "select count(*), min(source) from raw.blb_dim_schedule") == [(5, "file")]
+    assert rows(db, "select game_id, source from raw.tracker_games") == [(18981, "file")]
+    workbook_rows = rows(
+        db,
+        "select sum(value::int) from raw.loads, jsonb_each_text(row_counts)"
+        " where kind = 'workbook' and load_id = (select max(load_id) from raw.loads where kind = 'workbook')",
+    )[0][0]
+    tracker_rows = sum(
+        rows(db, f"select count(*) from raw.{table} where game_id = 18981")[0][0]
+        for table in TRACKER_TABLES
+    )
+    assert first["rows_loaded"] == workbook_rows + tracker_rows
+    logs = http.get(f"/api/etl/logs/{first['run_id']}").json()["lines"]
+    assert any("BLB_TABLES.xlsx" in line["message"] for line in logs), logs
+    built = http.get("/api/games/18981/status").json()
+    assert (built["goals"]["home_tracked"], built["goals"]["away_tracked"]) == OFFICIAL_FINALS[
+        18981
+    ]
 
     game = (fixtures_dir / "tracker" / "18969.json").read_bytes()
     posted = upload(http, 18969, "18969.json", game, JSON, build="true")
@@ -278,7 +310,10 @@ def test_end_to_end_upload_build_and_read_back_the_score(setup, http, fixtures_d
     )
     assert status["last_load"]["outcome"] == "loaded" and status["last_load"]["source"] == "api"
     graded = http.get("/api/games", params={"grade": status["grade"]}).json()["games"]
-    assert [g["game_id"] for g in graded] == [18969]
+    assert 18969 in [g["game_id"] for g in graded]
+    tracked = http.get("/api/games", params={"status": "tracked"}).json()["games"]
+    assert [g["game_id"] for g in tracked] == [18969, 18981]
     assert (
-        http.get("/api/games", params={"status": "tracked"}).json()["games"][0]["game_id"] == 18969
+        http.get("/api/games", params={"status": "untracked"}).json()["games"][0]["game_id"]
+        == 18965
     )

@@ -1,9 +1,9 @@
-"""Upload / schema endpoints and `source: excel` over real HTTP against real databases.
+"""Upload / schema endpoints over real HTTP against real databases.
 
 to-supabase is checked through the runs it creates (their dbt selection), with no worker: each
 is cancelled while queued. The schema DDL is proven by applying it to an empty schema and
-comparing catalogs. load-schema migrates a brand-new empty database. `source: excel` runs a real
-worker that reloads the fixture workbook and tracker folder, then builds one small model.
+comparing catalogs. load-schema migrates a brand-new empty database. (`source: excel` with a
+real worker is part of the end-to-end test in test_api_games.py, which shares its build.)
 """
 
 from __future__ import annotations
@@ -13,15 +13,12 @@ import fnmatch
 import httpx
 import psycopg
 import pytest
-from fixture_league import build_fixture_workbook
 from psycopg import sql
-from runs_harness import api_server, api_settings, client, create_key, wait_terminal, worker_process
+from runs_harness import api_server, api_settings, client, create_key
 
-from api.runs.sources import SourceError, load_excel_sources
 from api.upload.service import published_models
 from benchsight.config import REPO_ROOT
 from benchsight.db import discover_migrations
-from loaders.tables import TRACKER_TABLES
 
 pytestmark = pytest.mark.slow
 
@@ -268,47 +265,3 @@ def test_load_schema_migrates_an_empty_database(setup, pg_admin_url, tmp_path):
             conn.execute(
                 sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
             )
-
-
-# ---------------------------------------------------------------------------------- source: excel
-def test_excel_without_configured_paths_fails_clearly(setup):
-    with pytest.raises(SourceError, match="BENCHSIGHT_WORKBOOK_PATH"):
-        load_excel_sources(setup["settings"], lambda *_: None)
-
-
-def test_source_excel_reloads_the_workbook_and_tracker_folder_before_building(
-    setup, http, fixtures_dir, monkeypatch
-):
-    db = setup["db"]
-    workbook = build_fixture_workbook(fixtures_dir / "tracker", setup["state"] / "BLB_TABLES.xlsx")
-    monkeypatch.setenv("BENCHSIGHT_WORKBOOK_PATH", str(workbook))
-    monkeypatch.setenv("BENCHSIGHT_TRACKER_DIR", str(fixtures_dir / "tracker"))
-    assert rows(db, "select count(*) from raw.blb_dim_schedule") == [(0,)]
-    with worker_process(db, REPO_ROOT, setup["state"]):
-        response = http.post(
-            "/api/etl/trigger", json={"mode": "full", "source": "excel", "tables": ["+dim_league"]}
-        )
-        assert response.status_code == 202, response.text
-        run = wait_terminal(http, response.json()["run_id"], timeout=600)
-    assert run["status"] == "succeeded", run["errors"]
-    assert rows(db, "select count(*), min(source) from raw.blb_dim_schedule") == [(5, "file")]
-    assert rows(db, "select array_agg(game_id order by game_id) from raw.tracker_games") == [
-        ([18965, 18969, 18977, 18981, 19038],)
-    ]
-    # The newest export of 18969 was chosen over the earlier one in the same folder.
-    chosen = rows(db, "select file_name from raw.tracking_files where game_id = 18969 and chosen")
-    assert chosen == [("18969.json",)]
-    workbook_rows = rows(
-        db,
-        "select sum((row_counts->>t)::int) from raw.loads, jsonb_object_keys(row_counts) as t"
-        " where kind = 'workbook'",
-    )[0][0]
-    tracker_rows = sum(
-        rows(db, sql.SQL("select count(*) from {}").format(sql.Identifier("raw", table)))[0][0]
-        for table in TRACKER_TABLES
-    )
-    assert run["rows_loaded"] == workbook_rows + tracker_rows
-    assert rows(db, "select league_id, league from public.dim_league") == [("N", "NORAD")]
-    logs = http.get(f"/api/etl/logs/{run['run_id']}").json()["lines"]
-    assert any("BLB_TABLES.xlsx: 16 tables replaced" in line["message"] for line in logs)
-    assert any("18969_earlier_export.json: skipped-older" in line["message"] for line in logs)
