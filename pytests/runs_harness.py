@@ -154,7 +154,11 @@ def api_server(settings) -> Iterator[str]:
 
 
 def worker_env(url: str, project: Path, state_dir: Path, stale_after: float) -> dict[str, str]:
-    env = dict(os.environ)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("BENCHSIGHT_WORKBOOK_PATH", "BENCHSIGHT_TRACKER_DIR")
+    }
     env.update(
         DATABASE_URL=url,
         BENCHSIGHT_HOME=str(state_dir),

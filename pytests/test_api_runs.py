@@ -130,6 +130,13 @@ def test_trigger_runs_to_success_with_progress_steps_logs_sse_and_artifacts(setu
     assert "log" in kinds
 
 
+def test_excel_source_without_configured_files_fails_before_dbt(setup, http):
+    run = http.post("/api/etl/trigger", json={"mode": "full", "source": "excel"}).json()
+    final = wait_terminal(http, run["run_id"])
+    assert final["status"] == "failed" and final["nodes"]["total"] == 0
+    assert final["errors"][0]["message"].startswith("source=excel needs BENCHSIGHT_WORKBOOK_PATH")
+
+
 def test_single_game_builds_the_game_models_and_downstream(setup, http):
     run = http.post("/api/etl/trigger", json={"mode": "single", "game_ids": [102]}).json()
     assert run["selection"]["vars"] == {"game_ids": [102]}
@@ -325,7 +332,7 @@ def test_history_filters_and_cursor_paging(setup, http):
     runs = everything["runs"]
     assert everything["next_cursor"] is None
     ids = [r["run_id"] for r in runs]
-    assert ids == sorted(ids, reverse=True) and len(ids) >= 11
+    assert ids == sorted(ids, reverse=True) and len(ids) >= 12
     assert all(r["status"] in TERMINAL for r in runs)
 
     paged, cursor = [], None

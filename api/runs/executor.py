@@ -25,7 +25,7 @@ from pathlib import Path
 
 import psycopg
 
-from api.runs.sources import load_excel_sources
+from api.runs.sources import SourceError, load_excel_sources
 from api.settings import ApiSettings
 from benchsight.db import connection_env
 from dbt_project.commands import DbtCommand, dbt_environment
@@ -231,6 +231,18 @@ def execute_run(settings: ApiSettings, run_id: int) -> str:
                     retry_from,
                     cancel,
                 )
+            except SourceError as exc:
+                recorder.log("error", "load", str(exc))
+                _finish(
+                    conn,
+                    recorder,
+                    run_id,
+                    "failed",
+                    None,
+                    time.monotonic() - started,
+                    [{"node": None, "message": str(exc)}],
+                )
+                return "failed"
             except RunCancelled:
                 _finish(conn, recorder, run_id, "cancelled", None, time.monotonic() - started, [])
                 return "cancelled"
