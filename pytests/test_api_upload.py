@@ -16,9 +16,12 @@ import pytest
 from psycopg import sql
 from runs_harness import api_server, api_settings, client, create_key
 
-from api.upload.service import published_models
+from api.errors import ApiError
+from api.upload.service import choose_tables, published_models
+from api.upload.structs import PublishRequest
 from benchsight.config import REPO_ROOT
 from benchsight.db import discover_migrations
+from dbt_project.selection import ManifestIndex
 
 pytestmark = pytest.mark.slow
 
@@ -265,3 +268,72 @@ def test_load_schema_migrates_an_empty_database(setup, pg_admin_url, tmp_path):
             conn.execute(
                 sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
             )
+
+
+# ------------------------------------------------------------------------ selection, no database
+FOLDERS = {
+    "dim_team": ("marts", "league"),
+    "fact_standings": ("marts", "league"),
+    "fact_player_season_stats_basic": ("marts", "league"),
+    "fact_events": ("marts", "tracking"),
+    "fact_player_game_stats": ("marts", "game"),
+    "qa_game_quality": ("qa",),
+}
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("dims", ["dim_team"]),
+        ("facts", sorted(n for n in FOLDERS if n.startswith("fact_"))),
+        ("qa", ["qa_game_quality"]),
+        ("basic", ["dim_team", "fact_player_season_stats_basic", "fact_standings"]),
+        ("tracking", ["fact_events", "fact_player_game_stats"]),
+    ],
+)
+def test_each_mode_is_a_group_of_published_tables(mode, expected):
+    assert choose_tables(FOLDERS, PublishRequest(mode=mode)) == expected
+
+
+def test_pattern_narrows_the_mode_and_all_alone_is_a_full_build():
+    assert choose_tables(FOLDERS, PublishRequest(mode="all")) == []
+    assert choose_tables(FOLDERS, PublishRequest(mode="all", pattern="fact_player*")) == [
+        "fact_player_game_stats",
+        "fact_player_season_stats_basic",
+    ]
+    assert choose_tables(FOLDERS, PublishRequest(mode="basic", pattern="fact_player*")) == [
+        "fact_player_season_stats_basic"
+    ]
+    # fnmatch is case-sensitive here, as table names are.
+    with pytest.raises(ApiError) as refused:
+        choose_tables(FOLDERS, PublishRequest(pattern="FACT_*"))
+    assert refused.value.status == 400 and refused.value.code == "pattern_matched_nothing"
+
+
+def test_published_models_are_the_marts_and_qa_models_of_the_manifest():
+    manifest = {
+        "nodes": {
+            f"model.benchsight.{name}": {
+                "name": name,
+                "resource_type": "model",
+                "fqn": ["benchsight", *folders, name],
+            }
+            for name, folders in [
+                ("stg_blb__games", ("staging", "blb")),
+                ("int_events_sequenced", ("intermediate", "tracking")),
+                ("dim_team", ("marts", "league")),
+                ("qa_game_quality", ("qa",)),
+            ]
+        }
+        | {
+            "seed.benchsight.dim_shot_outcome": {
+                "name": "dim_shot_outcome",
+                "resource_type": "seed",
+                "fqn": ["benchsight", "dim_shot_outcome"],
+            }
+        },
+    }
+    assert published_models(ManifestIndex.from_manifest(manifest)) == {
+        "dim_team": ("marts", "league"),
+        "qa_game_quality": ("qa",),
+    }
