@@ -7,6 +7,7 @@ the rows still load.
 
 from __future__ import annotations
 
+import marshal
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -58,6 +59,13 @@ class ParsedGame:
     rows: dict[str, list[tuple]]
     warnings: list[LoadWarning] = field(default_factory=list)
 
+    def __reduce__(self):
+        # Sent from the parse process: the row lists travel as marshal data, written and read in
+        # about half pickle's time; a table holding anything marshal lacks (datetime) is pickled.
+        rows = {table: _marshalled(table_rows) for table, table_rows in self.rows.items()}
+        fields = (self.game_id, self.source_format, self.version, self.exported_at)
+        return _unpack_game, (fields, rows, self.warnings)
+
     @property
     def event_count(self) -> int:
         return len(self.rows["tracker_events"])
@@ -69,6 +77,18 @@ class ParsedGame:
     @property
     def event_player_count(self) -> int:
         return len(self.rows["tracker_event_players"])
+
+
+def _marshalled(rows: list[tuple]) -> bytes | list[tuple]:
+    try:
+        return marshal.dumps(rows)
+    except ValueError:
+        return rows
+
+
+def _unpack_game(fields: tuple, rows: dict, warnings: list[LoadWarning]) -> ParsedGame:
+    rows = {t: marshal.loads(r) if isinstance(r, bytes) else r for t, r in rows.items()}
+    return ParsedGame(*fields, rows=rows, warnings=warnings)
 
 
 # ----------------------------------------------------------------------------------- coercion

@@ -208,6 +208,7 @@ _GAME_EXTRAS = (
     "evtIdx",
     "shiftIdx",
 )
+_NO_CODES = (None,) * 6
 _ASSIST_FLAGS = frozenset(("AssistPrimary", "AssistSecondary", "AssistTertiary"))
 _DECODER = msgspec.json.Decoder(TrackerDocument, strict=False)
 _ERROR = re.compile(r"^(?P<message>.*?)(?: - at `(?P<path>[^`]*)`)?$", re.S)
@@ -512,16 +513,18 @@ def _event(
             file_name, _path(event, f"$.events[{position}].idx"), f"event idx {idx} appears twice"
         )
     seen_idx.add(idx)
+    codes = (
+        event.typeCode,
+        event.typeId,
+        event.detail1Code,
+        event.detail1Id,
+        event.detail2Code,
+        event.detail2Id,
+    )
     try:
         success = _scalar_text(event.success)
-        codes = (
-            _scalar_text(event.typeCode),
-            _scalar_text(event.typeId),
-            _scalar_text(event.detail1Code),
-            _scalar_text(event.detail1Id),
-            _scalar_text(event.detail2Code),
-            _scalar_text(event.detail2Id),
-        )
+        if codes != _NO_CODES:  # most events carry none of them
+            codes = tuple(map(_scalar_text, codes))
     except BadValue as exc:
         raise LoadError(file_name, _path(event, f"$.events[{position}]"), str(exc)) from None
     team = event.team or None
@@ -655,7 +658,8 @@ def _player(
     located = player if player.source_row is not None else event
     try:
         num = player.num
-        jersey = num if num.__class__ is str and num else _scalar_text(num)
+        cls = num.__class__
+        jersey = (num or None) if cls is str else str(num) if cls is int else _scalar_text(num)
         value = player.playSuccess
         play_success = (value or None) if value.__class__ is str else _scalar_text(value)
         value = player.pressure
