@@ -339,7 +339,20 @@ def test_tracking_upload_replaces_the_games_rows_atomically(setup, http, fixture
 
 def test_bodies_over_the_limit_are_413_and_write_nothing(setup, http, fixtures_dir):
     before = fingerprint(setup["db"])
-    many = [{"player_id": f"P{i}", "player_full_name": "x" * 50} for i in range(2000)]
+    # Uploads take up to the upload limit; every other body keeps the small API limit.
+    error(
+        http.put(
+            "/api/staging/blb-tables/update",
+            json={
+                "table_name": "dim_player",
+                "filter_column": "player_id",
+                "filter_value": "P2",
+                "updates": {"player_full_name": "x" * MAX_BODY},
+            },
+        ),
+        413,
+    )
+    many = [{"player_id": f"P{i}", "player_full_name": "x" * 100} for i in range(40_000)]
     error(
         http.post(
             "/api/staging/blb-tables/upload", json={"table_name": "dim_player", "data": many}

@@ -1,7 +1,7 @@
 """Staging endpoints (paths of the older API): parse, authorise, call the service.
 
-The tracking upload sits in its own controller so only it takes bodies up to
-BENCHSIGHT_MAX_UPLOAD_BYTES (a whole game's events and shifts).
+The two uploads (a whole table's rows, a whole game's events and shifts) sit in their own
+controller so only they take bodies up to BENCHSIGHT_MAX_UPLOAD_BYTES.
 """
 
 from __future__ import annotations
@@ -39,14 +39,6 @@ class StagingController(Controller):
         """The 16 workbook tables with their row counts, key and columns."""
         return await service.list_tables()
 
-    @post("/blb-tables/upload", status_code=HTTP_200_OK, guards=[requires("run")])
-    async def upload(
-        self, data: JSONBody[structs.UploadRows], service: Service
-    ) -> structs.UploadResult:
-        """Rows for one table, validated against its columns (unknown columns: 422 listing
-        them); `replace` swaps the table's rows in one transaction, otherwise they are appended."""
-        return await service.upload(data)
-
     @put("/blb-tables/update", guards=[requires("run")])
     async def update(
         self, data: JSONBody[structs.UpdateRows], service: Service
@@ -62,11 +54,19 @@ class StagingController(Controller):
         return await service.clear(table_name, confirm)
 
 
-class StagingTrackingController(Controller):
+class StagingUploadController(Controller):
     path = "/api/staging"
     tags = ["staging"]  # noqa: RUF012 (Litestar reads these class attributes)
     dependencies = DEPENDENCIES
     guards = [requires("run")]  # noqa: RUF012 (Litestar reads these class attributes)
+
+    @post("/blb-tables/upload", status_code=HTTP_200_OK)
+    async def upload(
+        self, data: JSONBody[structs.UploadRows], service: Service
+    ) -> structs.UploadResult:
+        """Rows for one table, validated against its columns (unknown columns: 422 listing
+        them); `replace` swaps the table's rows in one transaction, otherwise they are appended."""
+        return await service.upload(data)
 
     @post("/tracking/upload", status_code=HTTP_200_OK)
     async def upload_tracking(
@@ -82,7 +82,7 @@ def staging_routes(settings: ApiSettings) -> list:
         StagingController,
         Router(
             path="/",
-            route_handlers=[StagingTrackingController],
+            route_handlers=[StagingUploadController],
             request_max_body_size=settings.max_upload_bytes,
         ),
     ]
