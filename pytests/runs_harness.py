@@ -153,7 +153,13 @@ def api_server(settings) -> Iterator[str]:
         thread.join(timeout=15)
 
 
-def worker_env(url: str, project: Path, state_dir: Path, stale_after: float) -> dict[str, str]:
+def worker_env(
+    url: str,
+    project: Path,
+    state_dir: Path,
+    stale_after: float,
+    extra_env: dict[str, str] | None = None,
+) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -167,19 +173,25 @@ def worker_env(url: str, project: Path, state_dir: Path, stale_after: float) -> 
         BENCHSIGHT_CANCEL_GRACE_SECONDS="5",
         PYTHONPATH=str(REPO_ROOT),
     )
+    env.update(extra_env or {})
     return env
 
 
 @contextmanager
 def worker_process(
-    url: str, project: Path, state_dir: Path, stale_after: float = 30.0
+    url: str,
+    project: Path,
+    state_dir: Path,
+    stale_after: float = 30.0,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[subprocess.Popen]:
-    """`benchsight worker` as a real separate process (its own process group)."""
+    """`benchsight worker` as a real separate process (its own process group); `extra_env`
+    (e.g. the source=excel paths) is set for it alone."""
     log = open(state_dir / f"worker-{time.monotonic_ns()}.log", "w")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "worker"],
         cwd=REPO_ROOT,
-        env=worker_env(url, project, state_dir, stale_after),
+        env=worker_env(url, project, state_dir, stale_after, extra_env),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,

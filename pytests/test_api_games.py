@@ -44,17 +44,21 @@ def setup(db_url: str, fixtures_dir: Path, tmp_path_factory):
     tracker_dir.mkdir()
     (tracker_dir / "18981.json").symlink_to(fixtures_dir / "tracker" / "18981.json")
     settings = api_settings(db_url, REPO_ROOT, state, max_upload_bytes=MAX_UPLOAD)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("BENCHSIGHT_WORKBOOK_PATH", str(workbook))
-        env.setenv("BENCHSIGHT_TRACKER_DIR", str(tracker_dir))
-        with api_server(settings) as base_url, worker_process(db_url, REPO_ROOT, state):
-            yield {
-                "url": base_url,
-                "db": db_url,
-                "workbook": workbook,
-                "run": create_key(db_url, "run"),
-                "admin": create_key(db_url, "admin"),
-            }
+    sources = {
+        "BENCHSIGHT_WORKBOOK_PATH": str(workbook),
+        "BENCHSIGHT_TRACKER_DIR": str(tracker_dir),
+    }
+    with (
+        api_server(settings) as base_url,
+        worker_process(db_url, REPO_ROOT, state, extra_env=sources),
+    ):
+        yield {
+            "url": base_url,
+            "db": db_url,
+            "workbook": workbook,
+            "run": create_key(db_url, "run"),
+            "admin": create_key(db_url, "admin"),
+        }
 
 
 @pytest.fixture(scope="module")
