@@ -410,3 +410,18 @@ def test_a_batch_parsed_in_a_child_process_loads_the_same_rows(
     for outcome in outcomes:  # LoadError comes back from the child with its location
         assert outcome.reason.startswith(expected[Path(outcome.path).name]), outcome.reason
     assert tracker_content(conn) == by_thread
+
+
+def test_values_with_line_breaks_and_tabs_keep_their_lineage(conn):
+    # copy_rows puts the lineage in front of every COPY line: a newline inside a value must not
+    # start a line of its own.
+    written = "Northgate\nRink 2\tsouth\\side\r"
+    load_workbook_rows(
+        conn,
+        "dim_league",
+        [{"league_id": "N", "league": written}, {"league_id": "M", "league": "two\n\nlines"}],
+        replace=True,
+    )
+    assert conn.execute(
+        "select league_id, league, source, row_number from raw.blb_dim_league order by league_id"
+    ).fetchall() == [("M", "two\n\nlines", "api", 1), ("N", written, "api", 0)]
