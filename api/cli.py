@@ -64,8 +64,6 @@ def _serve(args: argparse.Namespace) -> int:
     from api.settings import load_settings
 
     settings = load_settings(_migrated_url())
-    if settings.base.embedded and settings.auth_enabled and args.with_worker:
-        _print_local_key(settings.database_url)
     host = args.host or settings.base.api_host
     port = args.port or settings.base.api_port
     print(
@@ -73,6 +71,9 @@ def _serve(args: argparse.Namespace) -> int:
         + (" with a worker" if args.with_worker else ""),
         flush=True,
     )
+    if settings.base.embedded and settings.auth_enabled and args.with_worker:
+        key = _print_local_key(settings.database_url)
+        print(f"admin portal: http://{host}:{port}/portal#key={key}", flush=True)
     uvicorn.run(
         create_app(settings, with_worker=args.with_worker),
         host=host,
@@ -82,7 +83,7 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_local_key(url: str) -> None:
+def _print_local_key(url: str) -> str:
     """Embedded local mode: a fresh admin key per start, printed for the person at the terminal."""
     import psycopg
 
@@ -94,6 +95,7 @@ def _print_local_key(url: str) -> None:
         )
         key, _ = create_key(conn, ["admin"], "local admin (make run)")
     print(f"local admin API key (valid until the next start): {key}", flush=True)
+    return key
 
 
 def _worker(args: argparse.Namespace) -> int:
