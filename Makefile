@@ -11,9 +11,13 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 .PHONY: run install test lint format bench clean
 
+# The demo's `source: excel` runs reload the sample league's files.
+SAMPLE := .benchsight/sample
+
 run: $(STAMP)
 	@$(BIN)/benchsight up
-	@$(BIN)/benchsight serve --with-worker
+	@BENCHSIGHT_WORKBOOK_PATH=$(SAMPLE)/BLB_TABLES.xlsx BENCHSIGHT_TRACKER_DIR=$(SAMPLE)/tracker \
+		$(BIN)/benchsight serve --with-worker
 
 # Re-installs only when the dependency files change (or the venv is missing).
 $(STAMP): pyproject.toml requirements.lock
