@@ -22,9 +22,16 @@ import msgspec
 import psycopg
 
 from loaders import store
-from loaders.core import LoadError, ParsedGame, parse_export_time
+from loaders.core import LoadError, ParsedGame
 from loaders.parse_worker import ParseProcess
-from loaders.tracker_json import parse_tracker_document, parse_tracker_json
+from loaders.tracker_files import (
+    FileHeader,
+    NotATrackerExport,
+    parse_file,
+    read_header,
+)
+from loaders.tracker_files import parse_tracking_file as parse_tracking_file  # public here too
+from loaders.tracker_json import parse_tracker_document
 
 JSON_SUFFIX = ".json"
 XLSX_SUFFIX = "_tracking.xlsx"
@@ -58,28 +65,6 @@ class FileOutcome:
         return self.outcome == store.REJECTED
 
 
-@dataclass
-class _Header:
-    """What file choice needs; the bytes are read again to parse, so a batch holds no files."""
-
-    path: Path
-    sha256: str
-    game_id: int
-    exported_at: datetime | None
-
-
-class _JsonHeader(msgspec.Struct):
-    gameId: int | str | None = None
-    game_id: int | str | None = None
-    savedAt: str | None = None
-    exportDate: str | None = None
-    events: msgspec.Raw = msgspec.Raw(b"")  # present or not; never decoded here
-
-
-class NotATrackerExport(LoadError):
-    """JSON with neither a game id nor events (truth.json, settings files): not an export."""
-
-
 def find_tracking_files(paths: Iterable[Path]) -> list[Path]:
     """Files named on the command line, plus tracker exports found under named folders."""
     found: list[Path] = []
@@ -101,52 +86,6 @@ def find_tracking_files(paths: Iterable[Path]) -> list[Path]:
     return list(unique)
 
 
-def read_header(path: Path) -> _Header:
-    """Bytes, sha256, game id and export time of a file. Raises LoadError."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LoadError(str(path), "", f"cannot read the file ({exc.strerror})") from None
-    sha256 = hashlib.sha256(data).hexdigest()
-    if _is_xlsx(path, data):
-        from loaders.tracker_xlsx import read_xlsx_header
-
-        game_id, exported = read_xlsx_header(data, path.name)
-    else:
-        try:
-            header = msgspec.json.decode(data, type=_JsonHeader)
-        except msgspec.ValidationError as exc:
-            raise LoadError(path.name, "", str(exc)) from None
-        except msgspec.DecodeError as exc:
-            raise LoadError(path.name, "", f"not valid JSON ({exc})") from None
-        raw_id = header.gameId if header.gameId is not None else header.game_id
-        if raw_id is None and not header.events:
-            raise NotATrackerExport(path.name, "", "not a tracker export (no gameId, no events)")
-        if raw_id is None:
-            raise LoadError(path.name, "$.gameId", "missing required key gameId")
-        try:
-            game_id = int(raw_id)
-        except ValueError:
-            raise LoadError(
-                path.name, "$.gameId", f"expected a whole number, got {raw_id!r}"
-            ) from None
-        exported = header.savedAt or header.exportDate
-    return _Header(path, sha256, game_id, parse_export_time(exported))
-
-
-def _is_xlsx(path: Path, data: bytes) -> bool:
-    return path.suffix.lower() == ".xlsx" or data[:4] == b"PK\x03\x04"
-
-
-def parse_tracking_file(path: Path, data: bytes) -> ParsedGame:
-    """Bytes of a tracker JSON or xlsx export -> ParsedGame (pure). Raises LoadError."""
-    if _is_xlsx(path, data):
-        from loaders.tracker_xlsx import parse_tracker_xlsx
-
-        return parse_tracker_xlsx(data, path.name)
-    return parse_tracker_json(data, path.name)
-
-
 def load_tracking_paths(
     conn: psycopg.Connection,
     paths: Iterable[Path],
@@ -164,7 +103,7 @@ def load_tracking_paths(
     files = find_tracking_files(paths)
     named = {p.resolve() for p in paths if not p.is_dir()}
     outcomes: list[FileOutcome] = []
-    headers: list[_Header] = []
+    headers: list[FileHeader] = []
     total = len(files)
     for path in files:
         try:
@@ -186,7 +125,7 @@ def load_tracking_paths(
     # --force reloads each game's newest file; that game's older files in the batch still skip.
     forced: set[int] = set()
 
-    def game_force(header: _Header) -> bool:
+    def game_force(header: FileHeader) -> bool:
         return force and header.game_id not in forced
 
     # The next file is parsed in the background while this one is written: the database's share
@@ -201,7 +140,7 @@ def load_tracking_paths(
                 return
             header = headers[position]
             if game_force(header) or chosen.get(header.game_id) != header.sha256:
-                parsing[position] = pool.submit(_parse, header)
+                parsing[position] = pool.submit(parse_file, header)
 
         for position, header in enumerate(headers):
             parse_ahead(position)
@@ -227,19 +166,8 @@ def _parse_pool(files: int) -> ParseProcess | ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
 
 
-def _parse(header: _Header) -> ParsedGame:
-    """Parse a file whose header was read; it must still hold the same bytes."""
-    try:
-        data = header.path.read_bytes()
-    except OSError as exc:
-        raise LoadError(str(header.path), "", f"cannot read the file ({exc.strerror})") from None
-    if hashlib.sha256(data).hexdigest() != header.sha256:
-        raise LoadError(header.path.name, "", "the file changed while it was being loaded")
-    return parse_tracking_file(header.path, data)
-
-
 def _load_one(
-    conn: psycopg.Connection, header: _Header, parsing: Future | None, *, force: bool
+    conn: psycopg.Connection, header: FileHeader, parsing: Future | None, *, force: bool
 ) -> FileOutcome:
     started = time.perf_counter()
     path = header.path
@@ -257,7 +185,7 @@ def _load_one(
             result.seconds = time.perf_counter() - started
             return result
     try:
-        game = parsing.result() if parsing is not None else _parse(header)
+        game = parsing.result() if parsing is not None else parse_file(header)
     except LoadError as exc:
         result.reason = exc.args[0]
         result.seconds = time.perf_counter() - started
