@@ -230,7 +230,9 @@ def test_xlsx_upload_loads_the_game_and_reports_a_stale_grade(setup, http, fixtu
     assert listed[18981]["has_tracking"] and listed[18981]["tracking_status"] == "not_built"
     detail = http.get("/api/games/18981").json()
     assert detail["schedule"]["home_total_goals"] == "2"
-    assert [f["file_name"] for f in detail["tracking_files"]] == ["18981_tracking.xlsx"]
+    assert [f["file_name"] for f in detail["tracking_files"]] == [
+        "api:game/18981/18981_tracking.xlsx"
+    ]
     assert detail["tracking_files"][0]["chosen"] and detail["last_build"] is None
 
 
@@ -313,6 +315,13 @@ def test_end_to_end_upload_build_and_read_back_the_score(setup, http, fixtures_d
         status["last_build"]["stale"] is False and status["last_build"]["run_status"] == "succeeded"
     )
     assert status["last_load"]["outcome"] == "loaded" and status["last_load"]["source"] == "api"
+    detail = http.get("/api/games/18969").json()
+    assert detail["grade"] == status["grade"] and detail["reasons"] == status["reasons"]
+    assert [(f["file_name"], f["source"], f["chosen"]) for f in detail["tracking_files"]] == [
+        ("api:game/18969/18969.json", "api", True)
+    ]
+    assert detail["last_build"]["run_id"] == run["run_id"]
+    assert detail["schedule"]["home_total_goals"] == str(home)
     graded = http.get("/api/games", params={"grade": status["grade"]}).json()["games"]
     assert 18969 in [g["game_id"] for g in graded]
     tracked = http.get("/api/games", params={"status": "tracked"}).json()["games"]

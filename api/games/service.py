@@ -503,7 +503,8 @@ class GamesService:
                 "game_id_mismatch", f"{upload.name} is game {game.game_id}, the path says {game_id}"
             )
         sha256 = hashlib.sha256(upload.data).hexdigest()
-        lineage = store.Lineage("api", label, upload.name, sha256)
+        # Named like a posted JSON game (loaders.tracking.load_tracking_document): api:game/<id>/<file>.
+        lineage = store.Lineage("api", label, label, sha256)
 
         def write(conn: psycopg.Connection) -> FileOutcome:
             current = store.chosen_export(conn, game_id)
