@@ -14,6 +14,7 @@ import contextlib
 import gc
 import os
 import pickle
+import signal
 import struct
 import subprocess
 import sys
@@ -131,6 +132,8 @@ def _serve(requests: BinaryIO, results: BinaryIO) -> None:
 
 
 if __name__ == "__main__":
+    # Ctrl-C reaches the whole process group: the parent stops the batch and closes our stdin.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     results = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the results pipe
     _serve(sys.stdin.buffer, results)
