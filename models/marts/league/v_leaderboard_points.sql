@@ -1,22 +1,8 @@
 {{ config(materialized='view') }}
 
--- Skaters of the current season, all official games (game_type 'All'), ranked by points.
-with stats as (select * from {{ ref('fact_player_season_stats_basic') }}),
-
-seasons as (select * from {{ ref('dim_season') }})
-
-select
-    rank() over (order by stats.points desc, stats.goals desc)::integer as rank,
-    stats.player_id,
-    stats.player_full_name,
-    stats.team_id,
-    stats.team_name,
-    stats.season_id,
-    stats.games_played,
-    stats.goals,
-    stats.assists,
-    stats.points,
-    stats.points_per_game
-from stats
-inner join seasons on seasons.season_id = stats.season_id
-where seasons.is_current and stats.game_type = 'All'
+-- Skaters of the current season, all official games, ranked by points (then goals).
+{{ current_season_leaderboard(
+    'fact_player_season_stats_basic',
+    order_by='stats.points desc, stats.goals desc',
+    columns=['player_id', 'player_full_name', 'team_id', 'team_name', 'season_id', 'games_played', 'goals', 'assists', 'points', 'points_per_game'],
+) }}
