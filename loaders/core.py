@@ -7,7 +7,6 @@ the rows still load.
 
 from __future__ import annotations
 
-import marshal
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -49,7 +48,8 @@ class ParsedGame:
     """A tracker export turned into rows for every per-game raw table.
 
     `rows[table]` holds tuples of (sheet, row_number, *data columns of that table) in the column
-    order of `loaders.tables.TRACKER_TABLES[table]`.
+    order of `loaders.tables.TRACKER_TABLES[table]` (a game from the parse process of a batch
+    holds the same rows formatted for COPY: `loaders.store.CopyText`, which has a length too).
     """
 
     game_id: int
@@ -58,13 +58,6 @@ class ParsedGame:
     exported_at: datetime | None
     rows: dict[str, list[tuple]]
     warnings: list[LoadWarning] = field(default_factory=list)
-
-    def __reduce__(self):
-        # Sent from the parse process: the row lists travel as marshal data, written and read in
-        # about half pickle's time; a table holding anything marshal lacks (datetime) is pickled.
-        rows = {table: _marshalled(table_rows) for table, table_rows in self.rows.items()}
-        fields = (self.game_id, self.source_format, self.version, self.exported_at)
-        return _unpack_game, (fields, rows, self.warnings)
 
     @property
     def event_count(self) -> int:
@@ -77,18 +70,6 @@ class ParsedGame:
     @property
     def event_player_count(self) -> int:
         return len(self.rows["tracker_event_players"])
-
-
-def _marshalled(rows: list[tuple]) -> bytes | list[tuple]:
-    try:
-        return marshal.dumps(rows)
-    except ValueError:
-        return rows
-
-
-def _unpack_game(fields: tuple, rows: dict, warnings: list[LoadWarning]) -> ParsedGame:
-    rows = {t: marshal.loads(r) if isinstance(r, bytes) else r for t, r in rows.items()}
-    return ParsedGame(*fields, rows=rows, warnings=warnings)
 
 
 # ----------------------------------------------------------------------------------- coercion

@@ -132,7 +132,9 @@ def load_tracking_paths(
     # of the work (COPY, index updates, commit) then overlaps with Python's. Only a file of another
     # game is parsed ahead, because this file's outcome decides whether one of the same game is
     # needed.
-    with _parse_pool(len(headers)) as pool:
+    in_process = len(headers) >= PROCESS_PARSE_MIN_FILES
+    parse = _parse_for_copy if in_process else parse_file
+    with ParseProcess() if in_process else _parse_thread() as pool:
         parsing: dict[int, Future] = {}
 
         def parse_ahead(position: int) -> None:
@@ -140,7 +142,7 @@ def load_tracking_paths(
                 return
             header = headers[position]
             if game_force(header) or chosen.get(header.game_id) != header.sha256:
-                parsing[position] = pool.submit(parse_file, header)
+                parsing[position] = pool.submit(parse, header)
 
         for position, header in enumerate(headers):
             parse_ahead(position)
@@ -159,11 +161,13 @@ def load_tracking_paths(
     return outcomes
 
 
-def _parse_pool(files: int) -> ParseProcess | ThreadPoolExecutor:
-    """One background parser: a thread for a few files, a child process for a batch."""
-    if files >= PROCESS_PARSE_MIN_FILES:
-        return ParseProcess()
+def _parse_thread() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
+
+
+def _parse_for_copy(header: FileHeader) -> ParsedGame:
+    """What the parse process runs: the parse, with rows already formatted for COPY."""
+    return store.encode_game(parse_file(header))
 
 
 def _load_one(
