@@ -54,13 +54,31 @@ def fixtures_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url() -> str:
-    """URL of the server's maintenance database."""
+def pg_admin_url() -> Iterator[str]:
+    """URL of the server's maintenance database.
+
+    The embedded test server is shared by concurrent test sessions (each registers its pid); the
+    last session to finish stops it, so a test run leaves no server behind.
+    """
     external = os.environ.get("TEST_DATABASE_URL")
     if external:
-        return external
-    record = EmbeddedServer(REPO_ROOT / ".benchsight" / "test").start()
-    return record.url("postgres")
+        yield external
+        return
+    state = REPO_ROOT / ".benchsight" / "test"
+    sessions = state / "sessions"
+    sessions.mkdir(parents=True, exist_ok=True)
+    mine = sessions / str(os.getpid())
+    mine.touch()
+    server = EmbeddedServer(state)
+    try:
+        yield server.start().url("postgres")
+    finally:
+        mine.unlink(missing_ok=True)
+        alive = [
+            p for p in sessions.iterdir() if p.name.isdigit() and Path(f"/proc/{p.name}").exists()
+        ]
+        if not alive:
+            server.stop()
 
 
 @pytest.fixture(scope="session")
