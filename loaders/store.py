@@ -107,6 +107,7 @@ def copy_rows(
     with cursor.copy(statement) as copy:
         transformer = getattr(getattr(copy, "formatter", None), "transformer", None)
         if isinstance(rows, CopyText):
+            transformer = transformer or Transformer.from_context(cursor)
             buffer = bytearray(rows.data)
             encoding = cursor.connection.info.encoding
             if buffer and encoding != "utf-8":  # COPY escapes are ASCII: re-encoding is exact

@@ -36,9 +36,9 @@ from loaders.tracker_json import parse_tracker_document
 JSON_SUFFIX = ".json"
 XLSX_SUFFIX = "_tracking.xlsx"
 PROCESS_PARSE_MIN_FILES = 8
-"""From this many files on, a batch is parsed in a worker process rather than a thread: parsing
-then runs on the second core instead of sharing the interpreter lock with writing the rows, and
-that pays for starting the process (about a third of a second)."""
+"""From this many files on, a batch is parsed in a child process rather than a thread: parsing
+and formatting the rows for COPY then run on the second core instead of sharing the interpreter
+lock with writing, and that pays for starting the process (about a third of a second)."""
 
 
 @dataclass
@@ -132,7 +132,8 @@ def load_tracking_paths(
     # of the work (COPY, index updates, commit) then overlaps with Python's. Only a file of another
     # game is parsed ahead, because this file's outcome decides whether one of the same game is
     # needed.
-    in_process = len(headers) >= PROCESS_PARSE_MIN_FILES
+    changed = sum(1 for h in headers if force or chosen.get(h.game_id) != h.sha256)
+    in_process = changed >= PROCESS_PARSE_MIN_FILES  # a folder loaded before needs no process
     parse = _parse_for_copy if in_process else parse_file
     with ParseProcess() if in_process else _parse_thread() as pool:
         parsing: dict[int, Future] = {}
