@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from litestar import Litestar, get
@@ -58,6 +59,8 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # Procrastinate logs every periodic tick at INFO: once a minute, forever. Warnings only.
+        logging.getLogger("procrastinate").setLevel(logging.WARNING)
         from api.queue import make_app, run_worker
 
         pool = AsyncConnectionPool(
