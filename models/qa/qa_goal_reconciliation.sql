@@ -2,7 +2,7 @@
 -- the schedule; every complete game must match.
 with games as (select * from {{ ref('stg_tracker__games') }}),
 
-schedule as (select * from {{ ref('stg_blb__games') }}),
+schedule as (select * from {{ ref('dim_schedule') }}),
 
 goals as (select * from {{ ref('fact_goals') }}),
 

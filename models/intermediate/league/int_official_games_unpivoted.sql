@@ -1,3 +1,7 @@
+-- A table: the season tables and standings read it several times, and the staging views it
+-- joins (casts and de-duplication) are too costly to re-evaluate per use.
+{{ config(materialized='table') }}
+
 -- One row per team and official result: the schedule's played games (schedule_type = 'Past')
 -- of the league's game types, seen once from each side. A played game without both final
 -- scores has no result and is left out.

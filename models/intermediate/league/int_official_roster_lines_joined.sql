@@ -1,3 +1,7 @@
+-- A table: the season tables and standings read it several times, and the staging views it
+-- joins (casts and de-duplication) are too costly to re-evaluate per use.
+{{ config(materialized='table') }}
+
 -- One row per official roster line (game x player) of a played league game, with the game's
 -- season and game type and, where the final score is known, the player's team's result.
 with rosters as (select * from {{ ref('stg_blb__game_rosters') }}),

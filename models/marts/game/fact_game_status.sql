@@ -1,6 +1,6 @@
 -- Grain: scheduled game (and any tracked game missing from the schedule): is it tracked, how
 -- good is its tracking, and the official and tracked scores side by side.
-with schedule as (select * from {{ ref('stg_blb__games') }}),
+with schedule as (select * from {{ ref('dim_schedule') }}),
 
 quality as (select * from {{ ref('qa_game_quality') }}),
 

@@ -8,7 +8,7 @@ shift_players as (select * from {{ ref('fact_shift_players') }}),
 
 tracker_rosters as (select * from {{ ref('stg_tracker__rosters') }}),
 
-schedule as (select * from {{ ref('stg_blb__games') }}),
+schedule as (select * from {{ ref('dim_schedule') }}),
 
 weights as (select stat, weight from {{ ref('game_score_weights') }} where player_kind = 'goalie'),
 

@@ -23,7 +23,7 @@ weights as (select stat, weight from {{ ref('game_score_weights') }} where playe
 
 tracker_rosters as (select * from {{ ref('stg_tracker__rosters') }}),
 
-schedule as (select * from {{ ref('stg_blb__games') }}),
+schedule as (select * from {{ ref('dim_schedule') }}),
 
 skaters as (
     -- A player seen on both sides (a tracking slip) is kept once, on the side seen most.

@@ -2,7 +2,7 @@
 -- Games without events (templates) have no row: their numbers are unknown, not zero.
 with games as (select * from {{ ref('stg_tracker__games') }} where event_count > 0),
 
-schedule as (select * from {{ ref('stg_blb__games') }}),
+schedule as (select * from {{ ref('dim_schedule') }}),
 
 events as (select * from {{ ref('fact_events') }}),
 

@@ -4,7 +4,7 @@ with events as (select * from {{ ref('int_events_sequenced') }} where {{ games_t
 
 matched as (select * from {{ ref('int_events_matched_to_shifts') }}),
 
-schedule as (select * from {{ ref('stg_blb__games') }}),
+schedule as (select * from {{ ref('dim_schedule') }}),
 
 with_strength as (
     select

@@ -2,7 +2,7 @@
 
 with shift_players as (select * from {{ ref('int_shift_players_unpivoted') }} where {{ games_to_build() }}),
 
-schedule as (select * from {{ ref('stg_blb__games') }}),
+schedule as (select * from {{ ref('dim_schedule') }}),
 
 final as (
     select
