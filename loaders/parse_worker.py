@@ -47,6 +47,10 @@ def _receive(stream: BinaryIO) -> object:
     return pickle.loads(payload)
 
 
+class ParseProcessStopped(RuntimeError):
+    """The child exited (killed, out of memory) before answering a call."""
+
+
 class ParseProcess:
     """One child process running submitted calls one after the other."""
 
@@ -73,7 +77,7 @@ class ParseProcess:
             try:
                 _send(self._child.stdin, (fn, args))
             except OSError as exc:  # the child is gone; the reader fails what was pending
-                future.set_exception(RuntimeError(f"the parse process stopped ({exc})"))
+                future.set_exception(ParseProcessStopped(f"the parse process stopped ({exc})"))
                 self._pending.remove(future)
         return future
 
@@ -91,7 +95,9 @@ class ParseProcess:
                 future.set_exception(value)
         with self._lock:
             while self._pending:
-                self._pending.popleft().set_exception(RuntimeError("the parse process stopped"))
+                self._pending.popleft().set_exception(
+                    ParseProcessStopped("the parse process stopped")
+                )
 
     def shutdown(self) -> None:
         """Let the child finish what was submitted, then wait for it to exit."""

@@ -23,7 +23,7 @@ import psycopg
 
 from loaders import store
 from loaders.core import LoadError, ParsedGame
-from loaders.parse_worker import ParseProcess
+from loaders.parse_worker import ParseProcess, ParseProcessStopped
 from loaders.tracker_files import (
     FileHeader,
     NotATrackerExport,
@@ -171,6 +171,17 @@ def _parse_for_copy(header: FileHeader) -> ParsedGame:
     return store.encode_game(parse_file(header))
 
 
+def _parsed(header: FileHeader, parsing: Future | None) -> ParsedGame:
+    """The game parsed in the background; parsed here when it was not, or when the parse process
+    stopped (killed, out of memory): the batch goes on without it."""
+    if parsing is not None:
+        try:
+            return parsing.result()
+        except ParseProcessStopped:
+            pass
+    return parse_file(header)
+
+
 def _load_one(
     conn: psycopg.Connection, header: FileHeader, parsing: Future | None, *, force: bool
 ) -> FileOutcome:
@@ -190,7 +201,7 @@ def _load_one(
             result.seconds = time.perf_counter() - started
             return result
     try:
-        game = parsing.result() if parsing is not None else parse_file(header)
+        game = _parsed(header, parsing)
     except LoadError as exc:
         result.reason = exc.args[0]
         result.seconds = time.perf_counter() - started

@@ -425,3 +425,23 @@ def test_values_with_line_breaks_and_tabs_keep_their_lineage(conn):
     assert conn.execute(
         "select league_id, league, source, row_number from raw.blb_dim_league order by league_id"
     ).fetchall() == [("M", "two\n\nlines", "api", 1), ("N", written, "api", 0)]
+
+
+def test_a_batch_goes_on_when_the_parse_process_dies(conn, fixtures_dir, monkeypatch):
+    import loaders.tracking
+    from loaders.parse_worker import ParseProcess
+
+    class DyingParseProcess(ParseProcess):
+        def __init__(self) -> None:
+            super().__init__()
+            self._child.kill()  # as the kernel's OOM killer would
+            self._child.wait()
+
+    files = [fixtures_dir / "tracker", fixtures_dir / "tracker_xlsx" / "v29"]
+    load_tracking_paths(conn, files, force=True)
+    expected = tracker_content(conn)
+    monkeypatch.setattr(loaders.tracking, "PROCESS_PARSE_MIN_FILES", 1)
+    monkeypatch.setattr(loaders.tracking, "ParseProcess", DyingParseProcess)
+    outcomes = load_tracking_paths(conn, files, force=True)
+    assert not [o for o in outcomes if o.failed]
+    assert tracker_content(conn) == expected
