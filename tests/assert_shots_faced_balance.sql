@@ -16,7 +16,8 @@ faced as (
 empty_net as (
     select game_id, case venue when 'home' then 'away' else 'home' end as defending_venue, count(*) as shots
     from {{ ref('fact_shots') }}
-    where is_on_goal and goalie_player_id is null
+    -- An attempt whose team the export does not say counts for neither side (QA reports it).
+    where is_on_goal and goalie_player_id is null and venue is not null
     group by game_id, venue
 )
 

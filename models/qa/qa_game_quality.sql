@@ -36,6 +36,7 @@ event_counts as (
         count(*) filter (
             where event_type = 'Shot' and (detail1 is null or detail1 not in (select detail1 from outcomes))
         ) as unmapped_shot_events,
+        count(*) filter (where event_type in ('Shot', 'Goal') and venue is null) as teamless_shot_events,
         -- Markers (game start/end, intermissions, dead ice) carry blank clocks by design.
         count(*) filter (
             where elapsed_s is null
@@ -119,6 +120,7 @@ counts as (
         coalesce(ec.unmapped_shot_events, 0) as unmapped_shot_events,
         coalesce(wc.clock_warnings, 0) as clock_warnings,
         coalesce(ec.untimed_events, 0) as untimed_events,
+        coalesce(ec.teamless_shot_events, 0) as teamless_shot_events,
         coalesce(rc.goal_mismatches, 0) as goal_mismatches,
         rc.goals_tracked_home,
         rc.goals_tracked_away,
@@ -153,6 +155,8 @@ findings as (
             case when c.duplicate_player_events > 0 then 'B:' || c.duplicate_player_events || ' events name the same player twice' end,
             case when c.assist_anomalies > 0 then 'B:' || c.assist_anomalies || ' assist flags that do not count' end,
             case when c.zero_length_shifts > 0 then 'B:' || c.zero_length_shifts || ' zero-length shifts dropped' end,
+            case when c.teamless_shot_events > 0 then
+                'B:' || c.teamless_shot_events || ' shots or goals without a team (counted for neither side)' end,
             case when c.untimed_events > 0 then 'B:' || c.untimed_events || ' events without a usable clock (blank or broken)' end
         ], null) as coded_reasons
     from counts as c
@@ -183,6 +187,7 @@ final as (
         unmapped_shot_events::integer as unmapped_shot_events,
         clock_warnings::integer as clock_warnings,
         untimed_events::integer as untimed_events,
+        teamless_shot_events::integer as teamless_shot_events,
         goals_tracked_home,
         goals_tracked_away,
         goals_official_home,
