@@ -4,9 +4,12 @@
 
 -- One row per official roster line (game x player) of a played league game, with the game's
 -- season and game type and, where the final score is known, the player's team's result.
-with rosters as (select * from {{ ref('stg_blb__game_rosters') }}),
+-- Materialized: the staging views de-duplicate with a window, and their filters make Postgres
+-- guess one row; unmaterialized, it re-ran the roster view's window per schedule row (108 s at
+-- 600 games).
+with rosters as materialized (select * from {{ ref('stg_blb__game_rosters') }}),
 
-games as (select * from {{ ref('stg_blb__games') }}),
+games as materialized (select * from {{ ref('stg_blb__games') }}),
 
 team_games as (select * from {{ ref('int_official_games_unpivoted') }}),
 

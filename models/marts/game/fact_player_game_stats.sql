@@ -9,15 +9,16 @@ loads as (select game_id, load_id from {{ ref('stg_tracker__games') }}),
 
 jerseys as (select * from {{ ref('int_game_jerseys_resolved') }}),
 
-event_players as (select * from {{ ref('fact_event_players') }}),
+-- Every source is cut to the games being built first: all stats here are per game.
+event_players as (select * from {{ ref('fact_event_players') }} where {{ games_to_build() }}),
 
-shift_players as (select * from {{ ref('fact_shift_players') }}),
+shift_players as (select * from {{ ref('fact_shift_players') }} where {{ games_to_build() }}),
 
-shots as (select * from {{ ref('fact_shots') }}),
+shots as (select * from {{ ref('fact_shots') }} where {{ games_to_build() }}),
 
-goals as (select * from {{ ref('fact_goals') }}),
+goals as (select * from {{ ref('fact_goals') }} where {{ games_to_build() }}),
 
-on_ice as (select * from {{ ref('fact_event_on_ice') }} where not is_goalie),
+on_ice as (select * from {{ ref('fact_event_on_ice') }} where not is_goalie and {{ games_to_build() }}),
 
 weights as (select stat, weight from {{ ref('game_score_weights') }} where player_kind = 'skater'),
 
