@@ -53,7 +53,9 @@ def admin_url() -> str:
 
 def fresh_database(admin: str) -> str:
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(BENCH_DB)))
+        conn.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(BENCH_DB))
+        )
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(BENCH_DB)))
     url = psycopg.conninfo.make_conninfo(admin, dbname=BENCH_DB)
     migrate(url)
@@ -106,11 +108,16 @@ def trigger_latency(http: httpx.Client, url: str) -> None:
     latencies = []
     for _ in range(TRIGGERS):
         run_id = http.post("/api/etl/trigger", json={"tables": ["numbers"]}).json()["run_id"]
-        while http.get(f"/api/etl/status/{run_id}").json()["status"] not in ("succeeded", "failed", "cancelled"):
+        while http.get(f"/api/etl/status/{run_id}").json()["status"] not in (
+            "succeeded",
+            "failed",
+            "cancelled",
+        ):
             time.sleep(0.2)
         with psycopg.connect(url) as conn:
             waited = conn.execute(
-                "select extract(epoch from started_at - created_at) from ops.runs where run_id = %s", [run_id]
+                "select extract(epoch from started_at - created_at) from ops.runs where run_id = %s",
+                [run_id],
             ).fetchone()[0]
         latencies.append(float(waited) * 1000)
     figures("trigger -> worker started", latencies)
@@ -147,7 +154,12 @@ def read_latency(http: httpx.Client, url: str) -> None:
 
     history = []
     cursor = None
-    filters = [{}, {"status": "failed"}, {"mode": "single"}, {"status": "succeeded", "mode": "full"}]
+    filters = [
+        {},
+        {"status": "failed"},
+        {"mode": "single"},
+        {"status": "succeeded", "mode": "full"},
+    ]
     for i in range(200):
         params = {"limit": 50, **filters[i % len(filters)]}
         if cursor and i % len(filters) == 0:
@@ -197,7 +209,12 @@ def pollers(base: str, key: str, url: str) -> None:
     """200 pollers, each asking for one run's status every POLL_INTERVAL s, from 4 client processes
     (one Python client process cannot generate this load itself on 2 cores)."""
     with psycopg.connect(url) as conn:
-        ids = [r[0] for r in conn.execute("select run_id from ops.runs order by run_id desc limit %s", [POLLERS]).fetchall()]
+        ids = [
+            r[0]
+            for r in conn.execute(
+                "select run_id from ops.runs order by run_id desc limit %s", [POLLERS]
+            ).fetchall()
+        ]
     batches = [(base, key, ids[i::CLIENT_PROCESSES]) for i in range(CLIENT_PROCESSES)]
     started = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(CLIENT_PROCESSES) as pool:
@@ -206,7 +223,9 @@ def pollers(base: str, key: str, url: str) -> None:
     timings = [t for batch, _ in results for t in batch]
     errors = [e for _, batch in results for e in batch]
     figures(f"{POLLERS} concurrent status pollers", timings)
-    print(f"{'':<38} {len(timings)} requests in {elapsed:.1f} s ({len(timings) / elapsed:.0f}/s), errors: {len(errors)}")
+    print(
+        f"{'':<38} {len(timings)} requests in {elapsed:.1f} s ({len(timings) / elapsed:.0f}/s), errors: {len(errors)}"
+    )
 
 
 def main() -> int:
@@ -220,7 +239,9 @@ def main() -> int:
         key = create_key(url, "run")
         server, base = start_server(url, project, home)
         try:
-            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
+            with httpx.Client(
+                base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30
+            ) as http:
                 trigger_latency(http, url)
                 fill_history(url)
                 read_latency(http, url)
@@ -229,7 +250,9 @@ def main() -> int:
             server.terminate()
             server.wait(30)
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(BENCH_DB)))
+        conn.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(BENCH_DB))
+        )
     return 0
 
 
