@@ -1,5 +1,5 @@
-"""A parser in a child process, so that a batch of files is parsed on one core while the rows of
-the previous file are written from the other.
+"""Parsers in child processes, so that a batch of files is parsed on the machine's cores while
+the rows of earlier files are written.
 
 `ParseProcess` has the `submit(fn, *args) -> Future` shape of an executor: calls (a module-level
 function and picklable arguments) go to the child over its stdin, results and exceptions come
@@ -81,6 +81,11 @@ class ParseProcess:
                 self._pending.remove(future)
         return future
 
+    def waiting(self) -> int:
+        """Calls submitted and not answered yet."""
+        with self._lock:
+            return len(self._pending)
+
     def _read_results(self) -> None:
         while True:
             try:
@@ -107,6 +112,27 @@ class ParseProcess:
         self._child.wait()
 
     def __enter__(self) -> ParseProcess:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.shutdown()
+
+
+class ParsePool:
+    """Several parse processes behind one `submit`: each call goes to the child with the fewest
+    calls waiting, so a slow file (an xlsx export) does not hold up the files behind it."""
+
+    def __init__(self, processes: list[ParseProcess]) -> None:
+        self._processes = processes
+
+    def submit(self, fn, *args) -> Future:
+        return min(self._processes, key=ParseProcess.waiting).submit(fn, *args)
+
+    def shutdown(self) -> None:
+        for process in self._processes:
+            process.shutdown()
+
+    def __enter__(self) -> ParsePool:
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -9,6 +9,7 @@ ones, record the load, the warnings and the manifest, commit.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -24,7 +25,14 @@ try:  # psycopg's text row formatter (C in psycopg-binary); the same one Copy.wr
     from psycopg._copy_base import format_row_text as _format_row_text
 except ImportError:  # a psycopg without it: fall back to write_row
     _format_row_text = None
-from loaders.tables import LINEAGE, TRACKER_TABLES, WARNING_COLUMNS, SheetSpec, workbook_columns
+from loaders.tables import (
+    LINEAGE,
+    TRACKER_TABLES,
+    WARNING_COLUMNS,
+    SheetSpec,
+    tracker_lineage,
+    workbook_columns,
+)
 
 # Lock namespaces for pg_advisory_xact_lock(namespace, key): loads of one game (or of the
 # workbook) serialise, loads of different games run side by side.
@@ -101,10 +109,9 @@ def copy_rows(
     loader's time on a real game). The lineage prefix is formatted once and put in front of
     every line (text COPY escapes a newline inside a value, so every newline ends a row).
     """
-    statement = sql.SQL("copy {} ({}) from stdin").format(
-        sql.Identifier("raw", table), sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
-    with cursor.copy(statement) as copy:
+    if not rows:  # nothing to send: spare the two round trips of an empty COPY
+        return
+    with cursor.copy(_copy_statement(table, tuple(columns))) as copy:
         transformer = getattr(getattr(copy, "formatter", None), "transformer", None)
         if isinstance(rows, CopyText):
             transformer = transformer or Transformer.from_context(cursor)
@@ -127,6 +134,32 @@ def copy_rows(
             buffer = head + buffer[:-1].replace(b"\n", b"\n" + head) + b"\n"
         if buffer:
             copy.write(buffer)
+
+
+@functools.cache
+def _copy_statement(table: str, columns: tuple[str, ...]) -> bytes:
+    """The COPY statement of a table and column list, composed once (a load sends thousands)."""
+    return (
+        sql.SQL("copy {} ({}) from stdin")
+        .format(sql.Identifier("raw", table), sql.SQL(", ").join(map(sql.Identifier, columns)))
+        .as_string(None)
+        .encode()
+    )
+
+
+_DELETE_GAME = (
+    sql.SQL("with {} select 1")
+    .format(
+        sql.SQL(", ").join(
+            sql.SQL("{} as (delete from {} where game_id = %(game_id)s)").format(
+                sql.Identifier(f"deleted_{position}"), sql.Identifier("raw", table)
+            )
+            for position, table in enumerate((*TRACKER_TABLES, "load_warnings"))
+        )
+    )
+    .as_string(None)
+)
+"""Every raw row of a game, its load warnings included, deleted in one statement."""
 
 
 @dataclass(frozen=True)
@@ -232,15 +265,14 @@ def store_game(
             why = "forced reload" if force else "newer export"
             outcome = GameOutcome(REPLACED, f"{why}; replaces {current.file_name}")
         load_id = _insert_load(cur, "tracking", lineage, game.game_id, None, outcome, counts)
-        for table in TRACKER_TABLES:
-            cur.execute(
-                sql.SQL("delete from {} where game_id = %s").format(sql.Identifier("raw", table)),
-                [game.game_id],
-            )
-        cur.execute("delete from raw.load_warnings where game_id = %s", [game.game_id])
-        prefix = (load_id, lineage.source, lineage.file_name, lineage.sha256)
+        # Never prepared: a generic plan made while the tables were small (a first load) would
+        # keep scanning them whole as they grow; a custom plan sees each table's current size.
+        cur.execute(_DELETE_GAME, {"game_id": game.game_id}, prepare=False)
+        file_prefix = (load_id, lineage.source, lineage.file_name, lineage.sha256)
         for table, columns in TRACKER_TABLES.items():
-            copy_rows(cur, table, (*LINEAGE, *columns), game.rows[table], prefix)
+            lineage_columns = tracker_lineage(table)
+            prefix = file_prefix if lineage_columns == LINEAGE else (load_id,)
+            copy_rows(cur, table, (*lineage_columns, *columns), game.rows[table], prefix)
         write_warnings(cur, load_id, lineage, game.warnings, game_id=game.game_id)
         cur.execute(
             "update raw.tracking_files set chosen = false, reason = %s"

@@ -1,13 +1,16 @@
 """Column lists of the raw tables, in COPY order; the migrations create exactly these columns.
 
-Every data table starts with the lineage columns below (`loaded_at` is left to its default, the
-transaction's start time). Workbook tables then hold the documented columns of their sheet as
-text, plus `extra` (jsonb) for columns the league added that are not documented.
+Every data table starts with lineage columns (`loaded_at` is left to its default, the
+transaction's start time): workbook tables and `tracker_games` with `LINEAGE`, the other per-game
+tracker tables with `ROW_LINEAGE` (their file's lineage is the game's, one `load_id` away).
+Workbook tables then hold the documented columns of their sheet as text, plus `extra` (jsonb)
+for columns the league added that are not documented.
 """
 
 from __future__ import annotations
 
 LINEAGE = ("load_id", "source", "file_name", "file_sha256", "sheet", "row_number")
+ROW_LINEAGE = ("load_id", "sheet", "row_number")
 
 TRACKER_TABLES: dict[str, tuple[str, ...]] = {
     "tracker_games": (
@@ -140,6 +143,13 @@ TRACKER_TABLES: dict[str, tuple[str, ...]] = {
     ),
 }
 """Per-game tables: one load replaces all rows of a game in every one of them."""
+
+
+def tracker_lineage(table: str) -> tuple[str, ...]:
+    """The lineage columns a tracker table starts with: the whole file lineage on the game's
+    row, the load and the row's place in the file on every other row."""
+    return LINEAGE if table == "tracker_games" else ROW_LINEAGE
+
 
 WARNING_COLUMNS = (
     "load_id",

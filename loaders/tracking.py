@@ -11,6 +11,7 @@ that fails is reported as rejected and the others go on.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,7 +24,7 @@ import psycopg
 
 from loaders import store
 from loaders.core import LoadError, ParsedGame
-from loaders.parse_worker import ParseProcess, ParseProcessStopped
+from loaders.parse_worker import ParsePool, ParseProcess, ParseProcessStopped
 from loaders.tracker_files import (
     FileHeader,
     NotATrackerExport,
@@ -36,9 +37,11 @@ from loaders.tracker_json import parse_tracker_document
 JSON_SUFFIX = ".json"
 XLSX_SUFFIX = "_tracking.xlsx"
 PROCESS_PARSE_MIN_FILES = 8
-"""From this many files on, a batch is parsed in a child process rather than a thread: parsing
-and formatting the rows for COPY then run on the second core instead of sharing the interpreter
-lock with writing, and that pays for starting the process (about a third of a second)."""
+"""From this many files to parse on, a batch is parsed in child processes rather than a thread:
+parsing and formatting the rows for COPY then run on other cores instead of sharing the
+interpreter lock with writing, and that pays for starting a process (about a third of a
+second). One process per core, each with at least this many files."""
+MAX_PARSE_PROCESSES = 4
 
 
 @dataclass
@@ -103,63 +106,120 @@ def load_tracking_paths(
     files = find_tracking_files(paths)
     named = {p.resolve() for p in paths if not p.is_dir()}
     outcomes: list[FileOutcome] = []
-    headers: list[FileHeader] = []
     total = len(files)
-    for path in files:
-        try:
-            headers.append(read_header(path))
-        except LoadError as exc:
+
+    def report(outcome: FileOutcome) -> None:
+        outcomes.append(outcome)
+        if on_file:
+            on_file(len(outcomes), total, outcome)
+
+    # A batch's headers are read, and its files parsed, in parse processes (one per core) while
+    # earlier files are written: the database's share of the work (COPY, index updates, commit)
+    # then overlaps with Python's. A few files are parsed in a thread instead.
+    workers = _parse_workers(len(files))
+    pool = ParsePool([ParseProcess() for _ in range(workers)]) if workers else _parse_thread()
+    parse = _parse_for_copy if workers else parse_file
+    with pool:
+        headers: list[FileHeader] = []
+        for path, header in zip(files, _read_headers(pool, files, workers), strict=True):
+            if isinstance(header, FileHeader):
+                headers.append(header)
+                continue
             # Other JSON found while searching a folder is ignored; a file named is an error.
-            ignored = isinstance(exc, NotATrackerExport) and path not in named
-            outcome = FileOutcome(
-                str(path), store.IGNORED if ignored else store.REJECTED, exc.args[0]
+            ignored = isinstance(header, NotATrackerExport) and path not in named
+            report(
+                FileOutcome(str(path), store.IGNORED if ignored else store.REJECTED, header.args[0])
             )
-            outcomes.append(outcome)
-            if on_file:
-                on_file(len(outcomes), total, outcome)
-    oldest = datetime.min.replace(tzinfo=datetime.now().astimezone().tzinfo)
-    headers.sort(key=lambda h: (h.game_id, -(h.exported_at or oldest).timestamp(), str(h.path)))
-    chosen = dict(
-        conn.execute("select game_id, file_sha256 from raw.tracking_files where chosen").fetchall()
-    )
-    # --force reloads each game's newest file; that game's older files in the batch still skip.
-    forced: set[int] = set()
-
-    def game_force(header: FileHeader) -> bool:
-        return force and header.game_id not in forced
-
-    # The next file is parsed in the background while this one is written: the database's share
-    # of the work (COPY, index updates, commit) then overlaps with Python's. Only a file of another
-    # game is parsed ahead, because this file's outcome decides whether one of the same game is
-    # needed.
-    changed = sum(1 for h in headers if force or chosen.get(h.game_id) != h.sha256)
-    in_process = changed >= PROCESS_PARSE_MIN_FILES  # a folder loaded before needs no process
-    parse = _parse_for_copy if in_process else parse_file
-    with ParseProcess() if in_process else _parse_thread() as pool:
+        oldest = datetime.min.replace(tzinfo=datetime.now().astimezone().tzinfo)
+        headers.sort(key=lambda h: (h.game_id, -(h.exported_at or oldest).timestamp(), str(h.path)))
+        chosen = dict(
+            conn.execute(
+                "select game_id, file_sha256 from raw.tracking_files where chosen"
+            ).fetchall()
+        )
+        # --force reloads each game's newest file; that game's older files in the batch skip.
+        forced: set[int] = set()
         parsing: dict[int, Future] = {}
-
-        def parse_ahead(position: int) -> None:
-            if position >= len(headers) or position in parsing:
-                return
-            header = headers[position]
-            if game_force(header) or chosen.get(header.game_id) != header.sha256:
-                parsing[position] = pool.submit(parse, header)
-
+        ahead = iter(_parse_plan(headers, chosen, force))
+        window = 2 * max(workers, 1)  # files parsed ahead: each process has a next one ready
         for position, header in enumerate(headers):
-            parse_ahead(position)
-            following = position + 1
-            if following < len(headers) and headers[following].game_id != header.game_id:
-                parse_ahead(following)
-            this_force = game_force(header)
-            outcome = _load_one(conn, header, parsing.pop(position, None), force=this_force)
+            while len(parsing) < window and (planned := next(ahead, None)) is not None:
+                parsing[planned] = pool.submit(parse, headers[planned])
+            this_force = force and header.game_id not in forced
+            outcome = _load_one(
+                conn,
+                header,
+                parsing.pop(position, None),
+                force=this_force,
+                chosen_sha256=chosen.get(header.game_id),
+            )
             if outcome.outcome in (store.LOADED, store.REPLACED):
                 chosen[header.game_id] = header.sha256
                 if this_force:
                     forced.add(header.game_id)
-            outcomes.append(outcome)
-            if on_file:
-                on_file(len(outcomes), total, outcome)
+            report(outcome)
     return outcomes
+
+
+def _read_headers(pool, files: list[Path], workers: int) -> list[FileHeader | LoadError]:
+    """Each file's header, or the LoadError that rejects it, in the order of `files`; read by
+    the parse processes in chunks when there are any."""
+    if not workers:
+        return [_header_or_error(path) for path in files]
+    size = max(1, -(-len(files) // (4 * workers)))  # a few chunks per process: even shares
+    chunks = [
+        pool.submit(_headers_or_errors, files[start : start + size])
+        for start in range(0, len(files), size)
+    ]
+    headers: list[FileHeader | LoadError] = []
+    for position, chunk in enumerate(chunks):
+        try:
+            headers.extend(chunk.result())
+        except ParseProcessStopped:  # read here what the stopped process could not
+            start = position * size
+            headers.extend(_headers_or_errors(files[start : start + size]))
+    return headers
+
+
+def _header_or_error(path: Path) -> FileHeader | LoadError:
+    try:
+        return read_header(path)
+    except LoadError as exc:
+        return exc
+
+
+def _headers_or_errors(paths: list[Path]) -> list[FileHeader | LoadError]:
+    """What a parse process runs to read headers."""
+    return [_header_or_error(path) for path in paths]
+
+
+def _parse_plan(headers: list[FileHeader], chosen: dict[int, str], force: bool) -> list[int]:
+    """Positions (in `headers`, each game's newest export first) of the files the load will most
+    likely parse: all but byte-identical copies of what their game holds when they are reached.
+
+    The game's first file in the batch is expected to load; its older files are parsed too (the
+    manifest records their counts when they are skipped). A wrong guess costs a parse in the
+    loader (a file needed after all) or a parse for nothing (a file then found unchanged).
+    """
+    holds = dict(chosen)
+    first_seen: set[int] = set()
+    plan = []
+    for position, header in enumerate(headers):
+        first = header.game_id not in first_seen
+        first_seen.add(header.game_id)
+        if (first and force) or holds.get(header.game_id) != header.sha256:
+            plan.append(position)
+            if first:
+                holds[header.game_id] = header.sha256
+    return plan
+
+
+def _parse_workers(files: int) -> int:
+    """Parse processes for a batch that will parse `files` files: none (a thread) for a few
+    files, else one per core, each with at least PROCESS_PARSE_MIN_FILES files to parse."""
+    if files < PROCESS_PARSE_MIN_FILES:
+        return 0
+    return max(1, min(os.cpu_count() or 1, files // PROCESS_PARSE_MIN_FILES, MAX_PARSE_PROCESSES))
 
 
 def _parse_thread() -> ThreadPoolExecutor:
@@ -183,12 +243,20 @@ def _parsed(header: FileHeader, parsing: Future | None) -> ParsedGame:
 
 
 def _load_one(
-    conn: psycopg.Connection, header: FileHeader, parsing: Future | None, *, force: bool
+    conn: psycopg.Connection,
+    header: FileHeader,
+    parsing: Future | None,
+    *,
+    force: bool,
+    chosen_sha256: str | None,
 ) -> FileOutcome:
+    """Load one file. `chosen_sha256` is the game's loaded export as the batch knows it: only a
+    file with that content is looked up as maybe unchanged before parsing (storing checks again,
+    under the game's lock)."""
     started = time.perf_counter()
     path = header.path
     result = FileOutcome(str(path), store.REJECTED, "", game_id=header.game_id)
-    if not force:
+    if not force and chosen_sha256 == header.sha256:
         current = store.chosen_export(conn, header.game_id)
         if current is not None and current.sha256 == header.sha256:
             result.outcome = store.UNCHANGED

@@ -222,7 +222,9 @@ def test_xlsx_upload_loads_the_game_and_reports_a_stale_grade(setup, http, fixtu
     assert body["grade"]["stale"] is True and body["grade"]["grade"] is None
     assert "stale" in body["grade"]["note"]
     assert rows(
-        db, "select count(*), min(source) from raw.tracker_events where game_id = 18981"
+        db,
+        "select count(*), min(l.source) from raw.tracker_events e"
+        " join raw.loads l using (load_id) where e.game_id = 18981",
     ) == [(body["events"], "api")]
     again = upload(http, 18981, "18981_tracking.xlsx", xlsx, XLSX).json()
     assert again["outcome"] == "unchanged"

@@ -306,7 +306,9 @@ def test_tracking_upload_replaces_the_games_rows_atomically(setup, http, fixture
     assert loaded.json()["outcome"] == "loaded"
     assert loaded.json()["events"] == 1593 and loaded.json()["shifts"] == 98
     assert rows(
-        db, "select count(*), min(source) from raw.tracker_events where game_id = 18969"
+        db,
+        "select count(*), min(l.source) from raw.tracker_events e"
+        " join raw.loads l using (load_id) where e.game_id = 18969",
     ) == [(1593, "api")]
     same = http.post("/api/staging/tracking/upload", json=game)
     assert same.json()["outcome"] == "unchanged"

@@ -13,7 +13,7 @@ from test_loaders_parse import SECRET, write_workbook
 
 from loaders import store
 from loaders.core import LoadError
-from loaders.tables import LINEAGE, TRACKER_TABLES, WORKBOOK_SHEETS, workbook_columns
+from loaders.tables import TRACKER_TABLES, WORKBOOK_SHEETS, tracker_lineage, workbook_columns
 from loaders.tracking import load_tracking_document, load_tracking_paths
 from loaders.workbook_load import load_workbook_file, load_workbook_rows
 
@@ -69,7 +69,7 @@ def test_migrations_create_exactly_the_loader_columns(conn):
                 [table],
             )
         ]
-        assert found == [*LINEAGE, *columns], table
+        assert found == [*tracker_lineage(table), *columns], table
     for spec in WORKBOOK_SHEETS:
         found = [
             r[0]
@@ -111,10 +111,14 @@ def test_every_fixture_loads_with_its_counts(conn, fixtures_dir):
     ).fetchall()
     assert ("18969_earlier_export.json", 18969, False, 100) in manifest
     assert ("18969.json", 18969, True, 98) in manifest
+    # A row's file lineage is its load's (and the game row's): one load_id for the whole game.
     lineage = conn.execute(
-        "select distinct source, file_name, sheet from raw.tracker_events where game_id = 19038"
+        "select distinct l.source, l.file_name, l.file_sha256 = g.file_sha256, e.sheet"
+        " from raw.tracker_events e join raw.loads l using (load_id)"
+        " join raw.tracker_games g on g.game_id = e.game_id and g.load_id = e.load_id"
+        " where e.game_id = 19038"
     ).fetchall()
-    assert lineage == [("file", "19038_partial.json", "events")]
+    assert lineage == [("file", "19038_partial.json", True, "events")]
     warnings = dict(
         conn.execute(
             "select code, count(*) from raw.load_warnings where game_id = 18969 group by code"
@@ -326,7 +330,8 @@ def test_posted_tracking_rows_load_with_source_api(conn, fixtures_dir):
     outcome = load_tracking_document(conn, posted, game_id=19038)
     assert (outcome.outcome, outcome.events, outcome.shifts) == (store.REPLACED, 131, 47)
     assert conn.execute(
-        "select distinct source, file_name from raw.tracker_events where game_id = 19038"
+        "select distinct l.source, l.file_name from raw.tracker_events e"
+        " join raw.loads l using (load_id) where e.game_id = 19038"
     ).fetchall() == [("api", "api:game/19038")]
     assert load_tracking_document(conn, posted, game_id=19038).outcome == store.UNCHANGED
     broken = {**posted, "events": [*posted["events"][:5], {"idx": 999, "period": 1}]}
