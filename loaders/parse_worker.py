@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 _LENGTH = struct.Struct("<Q")
+PARSER_NICENESS = 10
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
 
 
@@ -64,7 +65,9 @@ class ParseProcess:
             env=env,
         )
         self._pending: deque[Future] = deque()
-        self._lock = threading.Lock()
+        self._stopped = False
+        self._lock = threading.Lock()  # guards _pending and _stopped; never held while blocked
+        self._send_lock = threading.Lock()  # calls reach the child in the order of _pending
         self._reader = threading.Thread(
             target=self._read_results, name="parse-results", daemon=True
         )
@@ -72,13 +75,23 @@ class ParseProcess:
 
     def submit(self, fn, *args) -> Future:
         future: Future = Future()
-        with self._lock:
-            self._pending.append(future)
+        with self._send_lock:
+            with self._lock:
+                if self._stopped:
+                    future.set_exception(ParseProcessStopped("the parse process stopped"))
+                    return future
+                self._pending.append(future)
+            # Sent without holding _lock: with the pipe to the child full, the child waits for
+            # its answers to be read, and the reader must be free to take them.
             try:
                 _send(self._child.stdin, (fn, args))
-            except OSError as exc:  # the child is gone; the reader fails what was pending
-                future.set_exception(ParseProcessStopped(f"the parse process stopped ({exc})"))
-                self._pending.remove(future)
+            except OSError as exc:  # the child is gone
+                with self._lock:
+                    if future in self._pending:  # not failed by the reader already
+                        self._pending.remove(future)
+                        future.set_exception(
+                            ParseProcessStopped(f"the parse process stopped ({exc})")
+                        )
         return future
 
     def waiting(self) -> int:
@@ -99,6 +112,7 @@ class ParseProcess:
             else:
                 future.set_exception(value)
         with self._lock:
+            self._stopped = True
             while self._pending:
                 self._pending.popleft().set_exception(
                     ParseProcessStopped("the parse process stopped")
@@ -166,6 +180,12 @@ def _serve(requests: BinaryIO, results: BinaryIO) -> None:
 if __name__ == "__main__":
     # Ctrl-C reaches the whole process group: the parent stops the batch and closes our stdin.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Writing (the loader and its database server, taking turns) is the critical path of a
+    # batch; parsers only need to stay ahead of it. At equal priority two parsers take two
+    # thirds of a 2-core machine and the writing waits for the CPU; a lower priority lets them
+    # fill only what the writing leaves idle.
+    with contextlib.suppress(OSError):
+        os.nice(PARSER_NICENESS)
     results = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the results pipe
     _serve(sys.stdin.buffer, results)

@@ -145,6 +145,56 @@ TRACKER_TABLES: dict[str, tuple[str, ...]] = {
 """Per-game tables: one load replaces all rows of a game in every one of them."""
 
 
+_NOT_TEXT: dict[str, dict[str, str]] = {
+    "tracker_rosters": {"roster_order": "int"},
+    "tracker_events": {
+        "event_idx": "int",
+        "period": "int",
+        "start_seconds": "number",
+        "end_seconds": "number",
+        "linked_event_idx": "int",
+        "assist_to_goal_idx": "int",
+        "sequence_idx": "int",
+        "play_idx": "int",
+        "is_highlight": "bool",
+        "player_count": "int",
+    },
+    "tracker_event_players": {"event_idx": "int", "player_order": "int", "role_number": "int"},
+    "tracker_xy_points": {
+        "event_idx": "int",
+        "player_order": "int",
+        "seq": "int",
+        "x": "float",
+        "y": "float",
+        "x_centred": "float",
+        "y_centred": "float",
+    },
+    "tracker_shifts": {
+        "shift_idx": "int",
+        "period": "int",
+        "start_seconds": "number",
+        "end_seconds": "number",
+        "duration": "number",
+        "stoppage_time": "number",
+        "player_count": "int",
+    },
+    "tracker_shift_slots": {"shift_idx": "int", "slot_order": "int"},
+}
+ROW_KINDS: dict[str, tuple[str, ...]] = {
+    table: (
+        "str",
+        "int",
+        *(kinds.get(column, "int" if column == "game_id" else "str") for column in columns),
+    )
+    for table, columns in TRACKER_TABLES.items()
+    if (kinds := _NOT_TEXT.get(table)) is not None
+}
+"""What the parsers put in each value of a row (sheet, row_number, *columns) of a tracker table:
+`str` (text, and JSON text for jsonb), `int`, `float`, `bool`, or `number` (an int, or a float
+for a fraction). `loaders.store` formats rows for COPY by these (tracker_games: value by value).
+"""
+
+
 def tracker_lineage(table: str) -> tuple[str, ...]:
     """The lineage columns a tracker table starts with: the whole file lineage on the game's
     row, the load and the row's place in the file on every other row."""

@@ -141,7 +141,7 @@ def load_tracking_paths(
         forced: set[int] = set()
         parsing: dict[int, Future] = {}
         ahead = iter(_parse_plan(headers, chosen, force))
-        window = 2 * max(workers, 1)  # files parsed ahead: each process has a next one ready
+        window = 4 * max(workers, 1)  # files parsed ahead: no process waits for the writing
         for position, header in enumerate(headers):
             while len(parsing) < window and (planned := next(ahead, None)) is not None:
                 parsing[planned] = pool.submit(parse, headers[planned])

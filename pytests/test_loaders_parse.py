@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from psycopg._copy_base import format_row_text
+from psycopg.adapt import Transformer
 from python_calamine import CalamineWorkbook
 
 from loaders.core import LoadError, clock_seconds, normalise_role
+from loaders.store import format_rows
 from loaders.tables import TRACKER_TABLES, WORKBOOK_SHEETS
 from loaders.tracker_json import parse_tracker_json
 from loaders.tracker_xlsx import parse_tracker_xlsx
@@ -417,3 +420,44 @@ def test_posted_rows_follow_the_workbook_rules():
         validate_rows("dim_nothing", [])
     with pytest.raises(LoadError, match="sheet dim_league, column league_id: missing key column"):
         validate_rows("dim_league", [{"league": "NORAD"}])
+
+
+def _value_by_value(rows) -> bytes:
+    transformer, buffer = Transformer(), bytearray()
+    for row in rows:
+        format_row_text(row, transformer, buffer)
+    return bytes(buffer)
+
+
+def test_rows_formatted_by_column_kind_are_the_bytes_of_value_by_value_formatting(fixtures_dir):
+    # store.format_rows fixes each column's dumper from tables.ROW_KINDS: every real file, JSON
+    # and the tracker's own xlsx, must come out byte for byte as psycopg formats value by value.
+    games = [_json(fixtures_dir, name) for name, *_ in FIXTURE_COUNTS]
+    for path in sorted((fixtures_dir / "tracker_xlsx").rglob("*_tracking.xlsx")):
+        games.append(parse_tracker_xlsx(path.read_bytes(), path.name))
+    for game in games:
+        for table, rows in game.rows.items():
+            assert format_rows(table, rows).data == _value_by_value(rows), table
+    # A fraction of a second in a `number` column, text needing escapes, a null everywhere else.
+    shift = (
+        "shifts",
+        3,
+        1,
+        3,
+        2,
+        "0:09.5",
+        9.5,
+        "\t",
+        None,
+        "a\\b",
+        "line\nbreak",
+        None,
+        82,
+        1.25,
+        10,
+        None,
+    )
+    whole = (*shift[:6], 9, *shift[7:13], 1, *shift[14:])  # no fraction: the typed path
+    assert format_rows("tracker_shifts", [shift, whole, shift]).data == _value_by_value(
+        [shift, whole, shift]
+    )
