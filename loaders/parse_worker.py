@@ -94,6 +94,12 @@ class ParseProcess:
                         )
         return future
 
+    @property
+    def stopped(self) -> bool:
+        """The child exited; calls submitted now fail with ParseProcessStopped."""
+        with self._lock:
+            return self._stopped
+
     def waiting(self) -> int:
         """Calls submitted and not answered yet."""
         with self._lock:
@@ -140,7 +146,8 @@ class ParsePool:
         self._processes = processes
 
     def submit(self, fn, *args) -> Future:
-        return min(self._processes, key=ParseProcess.waiting).submit(fn, *args)
+        running = [p for p in self._processes if not p.stopped] or self._processes
+        return min(running, key=ParseProcess.waiting).submit(fn, *args)
 
     def shutdown(self) -> None:
         for process in self._processes:

@@ -37,10 +37,10 @@ from loaders.tracker_json import parse_tracker_document
 JSON_SUFFIX = ".json"
 XLSX_SUFFIX = "_tracking.xlsx"
 PROCESS_PARSE_MIN_FILES = 8
-"""From this many files to parse on, a batch is parsed in child processes rather than a thread:
-parsing and formatting the rows for COPY then run on other cores instead of sharing the
-interpreter lock with writing, and that pays for starting a process (about a third of a
-second). One process per core, each with at least this many files."""
+"""From this many files on, a batch's headers are read and its files parsed in child processes
+rather than a thread: parsing and formatting the rows for COPY then run on other cores instead
+of sharing the interpreter lock with writing, and that pays for starting a process (a fifth of
+a second of CPU). One process per core, each with at least this many files."""
 MAX_PARSE_PROCESSES = 4
 
 
@@ -215,8 +215,8 @@ def _parse_plan(headers: list[FileHeader], chosen: dict[int, str], force: bool) 
 
 
 def _parse_workers(files: int) -> int:
-    """Parse processes for a batch that will parse `files` files: none (a thread) for a few
-    files, else one per core, each with at least PROCESS_PARSE_MIN_FILES files to parse."""
+    """Parse processes for a batch of `files` files: none (a thread) for a few files, else one
+    per core, each with at least PROCESS_PARSE_MIN_FILES files."""
     if files < PROCESS_PARSE_MIN_FILES:
         return 0
     return max(1, min(os.cpu_count() or 1, files // PROCESS_PARSE_MIN_FILES, MAX_PARSE_PROCESSES))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from psycopg.adapt import Transformer
 from python_calamine import CalamineWorkbook
 
 from loaders.core import LoadError, clock_seconds, normalise_role
+from loaders.parse_worker import ParsePool, ParseProcess
 from loaders.store import format_rows
 from loaders.tables import TRACKER_TABLES, WORKBOOK_SHEETS
 from loaders.tracker_json import parse_tracker_json
@@ -461,3 +463,32 @@ def test_rows_formatted_by_column_kind_are_the_bytes_of_value_by_value_formattin
     assert format_rows("tracker_shifts", [shift, whole, shift]).data == _value_by_value(
         [shift, whole, shift]
     )
+
+
+def test_a_parse_process_answers_many_large_calls_submitted_at_once():
+    # Submitting must not hold the lock the result reader needs: with both pipes full, the
+    # child waits for its answers to be read while the caller waits to send the next call.
+    process = ParseProcess()
+    futures = []
+    sender = threading.Thread(
+        target=lambda: futures.extend(process.submit(bytes, b"x" * 100_000) for _ in range(40)),
+        daemon=True,
+    )
+    try:
+        sender.start()
+        sender.join(timeout=60)
+        assert not sender.is_alive(), "submitting 40 calls of 100 kB each did not finish"
+        assert [len(f.result(timeout=60)) for f in futures] == [100_000] * 40
+    finally:
+        process._child.kill()
+        process.shutdown()
+
+
+def test_a_parse_pool_sends_calls_past_a_stopped_process():
+    dead, alive = ParseProcess(), ParseProcess()
+    dead._child.kill()  # as the kernel's OOM killer would
+    dead._child.wait()
+    dead._reader.join(timeout=10)
+    with ParsePool([dead, alive]) as pool:
+        assert dead.stopped and not alive.stopped
+        assert [pool.submit(len, b"abc").result(timeout=30) for _ in range(3)] == [3, 3, 3]
