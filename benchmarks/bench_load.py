@@ -7,7 +7,7 @@ embedded server) and dropped afterwards. Prints, for the real fixtures (../share
 for a generated season (benchsight.sample, when present): files, event-player rows, wall seconds,
 rows/s, and the per-file time of the largest real game. A "first load" starts from empty raw
 tracker tables; a "forced reload" (`--force`) replaces every game already there, which adds the
-deletes. Wall time depends on what else the machine runs; the load average is printed next to
+deletes. Each run starts after a checkpoint, with the generated files on disk. Wall time depends on what else the machine runs; the load average is printed next to
 the figures.
 """
 
@@ -92,6 +92,9 @@ def _load(conn, paths: list[Path], label: str, repeat: int, *, first: bool = Fal
     for _ in range(repeat):
         if first:
             _empty_tracker_tables(conn)
+        # Each run starts from the same state: the previous run's dirty buffers written out,
+        # not left for this run's checkpoint to pay for.
+        conn.execute("checkpoint")
         client, server = _client_cpu(), _server_cpu(conn)
         started = time.perf_counter()
         outcomes = load_tracking_paths(conn, paths, force=not first)
@@ -176,6 +179,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory(prefix="bench_load_") as tmp:
                 started = time.perf_counter()
                 summary = generate(tmp, games=args.games, seed=7, flaws=0.05)
+                os.sync()  # the files written out now, not by the kernel during the timed loads
                 print(
                     f"generated season: {summary['tracked_games']} tracked games, "
                     f"{summary['files']} files in {time.perf_counter() - started:.1f} s (not timed below)"
