@@ -8,11 +8,15 @@
     Games deleted from raw keep their rows until a full refresh. -#}
 
 {% macro incremental_by_game_config() -%}
+    {#- The pre-hook empties the games being built first: delete+insert alone only deletes the
+        games the new rows mention, so a game whose new export yields none (its shifts gone, no
+        usable shifts any more) would keep its old rows. -#}
     {{ config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='game_id',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ games_to_build() }}{% endif %}"
     ) }}
 {%- endmacro %}
 

@@ -6,6 +6,7 @@ from reading the game), never read back from the warehouse's own SQL.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections import Counter
@@ -17,6 +18,7 @@ from fixture_league import OFFICIAL_FINALS, build_fixture_workbook, read_game
 
 from benchsight.config import REPO_ROOT
 from benchsight.db import connection_env
+from loaders.tables import TRACKER_TABLES
 from loaders.tracking import load_tracking_paths
 from loaders.workbook_load import load_workbook_file
 
@@ -301,6 +303,8 @@ def test_partial_game_uses_its_own_period_length(warehouse: str) -> None:
 
 # ------------------------------------------------------------------------------------- incremental
 INCREMENTAL_TABLES = [
+    "intermediate.int_game_shift_coverage",
+    "intermediate.int_event_shift_matches",
     "fact_events",
     "fact_event_players",
     "fact_event_on_ice",
@@ -352,6 +356,43 @@ def test_incremental_rebuild_of_one_game_equals_a_full_rebuild(
     assert done.returncode == 0, done.stdout[-4000:]
     assert rows(warehouse, "select count(*) from fact_shifts where game_id = 18969") == [(100,)]
     assert row_versions(warehouse, 18981) == untouched_before
+    incremental = table_digests(warehouse)
+
+    done = run_dbt(warehouse, "build", "--full-refresh")
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert table_digests(warehouse) == incremental
+
+
+def test_a_new_game_and_a_game_that_lost_its_shifts_build_alone_as_in_a_full_build(
+    warehouse: str, fixtures_dir: Path, tmp_path: Path
+) -> None:
+    """Runs after the test above. A game new to the warehouse must be matched to its own shifts
+    (game builds used to read a stale event-to-shift table: its events had no strength), and a
+    game whose new export has no shifts must lose its old shift rows."""
+    with psycopg.connect(warehouse) as conn:
+        for table in (*TRACKER_TABLES, "load_warnings", "tracking_files"):
+            conn.execute(f"delete from raw.{table} where game_id = 18981")
+    done = run_dbt(warehouse, "build", "--full-refresh")
+    assert done.returncode == 0, done.stdout[-4000:]
+
+    export = json.loads((fixtures_dir / "tracker" / "18969.json").read_bytes())
+    export["shifts"], export["savedAt"] = [], "2099-01-01T00:00:00.000Z"
+    no_shifts = tmp_path / "18969_no_shifts_later.json"
+    no_shifts.write_text(json.dumps(export))
+    with psycopg.connect(warehouse) as conn:
+        outcomes = load_tracking_paths(conn, [fixtures_dir / "tracker" / "18981.json", no_shifts])
+    assert sorted(o.outcome for o in outcomes) == ["loaded", "replaced"]
+
+    done = run_dbt(warehouse, "build", games="18969,18981")
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert rows(
+        warehouse,
+        "select game_id, count(*), count(strength_state) from fact_events"
+        " where game_id in (18969, 18981) group by game_id order by game_id",
+    ) == [(18969, 1593, 0), (18981, 1296, 1291)]
+    assert rows(warehouse, "select count(*) from fact_shift_players where game_id = 18969") == [
+        (0,)
+    ]
     incremental = table_digests(warehouse)
 
     done = run_dbt(warehouse, "build", "--full-refresh")

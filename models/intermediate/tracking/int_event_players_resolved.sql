@@ -14,7 +14,7 @@ final as (
             when j.player_id is not null then j.resolved_from
         end as resolved_from,
         count(*) over (
-            partition by p.event_id, p.venue, p.jersey
+            partition by p.game_id, p.event_id, p.venue, p.jersey
         ) > 1 and p.jersey is not null as is_duplicate_in_event
     from players as p
     left join jerseys as j on j.game_id = p.game_id and j.venue = p.venue and j.jersey = p.jersey

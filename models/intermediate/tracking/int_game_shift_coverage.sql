@@ -1,11 +1,18 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: tracked game. How much of the tracked time (per period, from its first to its last
 -- timed event) the usable shifts cover. On-ice numbers are published only for games whose
 -- coverage reaches the `usable_shift_coverage` threshold; others get null, never zero.
-with events as (select * from {{ ref('int_events_timed') }}),
+-- Incremental by game, like the facts that read it: inlined into each of them it was computed
+-- for every game of the season on every one-game build (seconds at season scale).
+with events as (select * from {{ ref('int_events_timed') }} where {{ games_to_build() }}),
 
-shifts as (select * from {{ ref('int_shifts_timed') }}),
+shifts as (select * from {{ ref('int_shifts_timed') }} where {{ games_to_build() }}),
 
-games as (select game_id, event_count from {{ ref('stg_tracker__games') }}),
+games as (
+    select game_id, event_count, load_id from {{ ref('stg_tracker__games') }}
+    where {{ games_to_build() }}
+),
 
 thresholds as (select * from {{ ref('metric_thresholds') }}),
 
@@ -54,7 +61,8 @@ final as (
         round(p.full_sets_s / nullif(p.tracked_s, 0), 4) as full_on_ice_share,
         coalesce(p.covered_s / nullif(p.tracked_s, 0) >= (
             select value from thresholds where name = 'usable_shift_coverage'
-        ), false) as has_usable_shifts
+        ), false) as has_usable_shifts,
+        g.load_id
     from games as g
     left join per_game as p on p.game_id = g.game_id
 )

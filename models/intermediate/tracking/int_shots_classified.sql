@@ -55,6 +55,13 @@ roles as (
         max(jersey) filter (where role = 'event_player_1') as actor_jersey,
         max(player_id) filter (where role = 'opp_player_1') as opp1_player_id
     from event_players
+    -- Only the attempts' events (and their located Shot rows), not every event of the season.
+    where
+        event_id in (
+            select attempts.event_id from attempts
+            union all
+            select attempts.location_event_id from attempts
+        )
     group by event_id
 ),
 

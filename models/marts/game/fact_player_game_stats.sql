@@ -3,13 +3,13 @@
 -- Grain: skater x tracked game. Counting stats from the event log; on-ice stats (TOI, shifts,
 -- plus/minus, Corsi, Fenwick, shots and goals on ice) from shifts, and null, not zero, for a
 -- game without usable shifts.
-with games as (select * from {{ ref('int_game_shift_coverage') }}),
-
-loads as (select game_id, load_id from {{ ref('stg_tracker__games') }}),
-
-jerseys as (select * from {{ ref('int_game_jerseys_resolved') }}),
-
 -- Every source is cut to the games being built first: all stats here are per game.
+with games as (select * from {{ ref('int_game_shift_coverage') }} where {{ games_to_build() }}),
+
+loads as (select game_id, load_id from {{ ref('stg_tracker__games') }} where {{ games_to_build() }}),
+
+jerseys as (select * from {{ ref('int_game_jerseys_resolved') }} where {{ games_to_build() }}),
+
 event_players as (select * from {{ ref('fact_event_players') }} where {{ games_to_build() }}),
 
 shift_players as (select * from {{ ref('fact_shift_players') }} where {{ games_to_build() }}),
@@ -22,7 +22,7 @@ on_ice as (select * from {{ ref('fact_event_on_ice') }} where not is_goalie and 
 
 weights as (select stat, weight from {{ ref('game_score_weights') }} where player_kind = 'skater'),
 
-tracker_rosters as (select * from {{ ref('stg_tracker__rosters') }}),
+tracker_rosters as (select * from {{ ref('stg_tracker__rosters') }} where {{ games_to_build() }}),
 
 schedule as (select * from {{ ref('dim_schedule') }}),
 

@@ -1,7 +1,7 @@
 {{ incremental_by_game_config() }}
 
 -- Who was on the ice for each event: the players of the shift row the event matched by the
--- half-open rule (int_events_matched_to_shifts). Events of games without usable shifts have no rows.
+-- half-open rule (int_event_shift_matches). Events of games without usable shifts have no rows.
 with events as (select * from {{ ref('fact_events') }} where shift_id is not null and {{ games_to_build() }}),
 
 shift_players as (select * from {{ ref('fact_shift_players') }}),

@@ -2,7 +2,7 @@
 
 with events as (select * from {{ ref('int_events_sequenced') }} where {{ games_to_build() }}),
 
-matched as (select * from {{ ref('int_events_matched_to_shifts') }}),
+matched as (select * from {{ ref('int_event_shift_matches') }}),
 
 schedule as (select * from {{ ref('dim_schedule') }}),
 

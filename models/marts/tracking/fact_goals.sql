@@ -2,7 +2,11 @@ with goals as (select * from {{ ref('int_goals_linked') }}),
 
 assists as (select * from {{ ref('int_assists_linked') }} where is_counted),
 
-on_ice as (select * from {{ ref('fact_event_on_ice') }} where not is_goalie),
+-- Only the goals' on-ice rows: aggregating every event's skaters first cost seconds a season.
+on_ice as (
+    select * from {{ ref('fact_event_on_ice') }}
+    where not is_goalie and event_id in (select goals.event_id from goals)
+),
 
 finals as (
     select

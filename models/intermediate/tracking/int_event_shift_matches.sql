@@ -1,19 +1,23 @@
--- A table (not ephemeral) so its rule has a dbt unit test of its own.
-{{ config(materialized='table') }}
+{{ incremental_by_game_config() }}
 
 -- Grain: event. The shift row (on-ice set) an event happened in, by the half-open rule on
 -- elapsed time: a faceoff belongs to the shift with start <= t < end (the players who took the
 -- draw); every other event to start < t <= end (the players who were out there when it
 -- happened). Games without usable shifts match nothing.
-with events as (select * from {{ ref('int_events_timed') }}),
+-- Incremental by game like fact_events, which reads it: a game build matches that game's
+-- events. (It was the table int_events_matched_to_shifts, which game builds left alone: a new
+-- game's events matched no shift. The old table is no longer read.)
+with events as (select * from {{ ref('int_events_timed') }} where {{ games_to_build() }}),
 
-shifts as (select * from {{ ref('int_shifts_timed') }} where is_usable),
+shifts as (select * from {{ ref('int_shifts_timed') }} where is_usable and {{ games_to_build() }}),
 
-coverage as (select * from {{ ref('int_game_shift_coverage') }}),
+coverage as (select * from {{ ref('int_game_shift_coverage') }} where {{ games_to_build() }}),
 
 matched as (
     select distinct on (e.event_id)
         e.event_id,
+        e.game_id,
+        c.load_id,
         s.shift_id,
         s.home_skaters,
         s.away_skaters,
