@@ -111,7 +111,8 @@ def format_rows(table: str, rows: Sequence[tuple]) -> CopyText:
 
 @dataclass
 class Lineage:
-    """Where a batch of rows came from; written on every row and in raw.loads."""
+    """Where a batch of rows came from: in raw.loads, on every workbook row and on the game's
+    row in raw.tracker_games (other tracker rows reach it through their load_id)."""
 
     source: str  # 'file' | 'api'
     file_path: str
