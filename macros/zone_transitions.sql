@@ -10,7 +10,7 @@ with events as (
 
 types as (select * from {{ ref(types_seed) }}),
 
-roles as ({{ role_player_columns(ref('fact_event_players'), {'event_player_1': 'actor'}) }}),
+roles as ({{ role_player_columns(ref('fact_event_players'), {'event_player_1': 'actor'}, 'events') }}),
 
 {% if kind == 'Entry' -%}
 shots as (select * from {{ ref('int_shots_classified') }}),

@@ -11,7 +11,7 @@ defaults as (
     from {{ ref('metric_thresholds') }}
 ),
 
-roles as ({{ role_player_columns(ref('fact_event_players'), {'event_player_1': 'taken_by', 'opp_player_1': 'drawn_by'}) }}),
+roles as ({{ role_player_columns(ref('fact_event_players'), {'event_player_1': 'taken_by', 'opp_player_1': 'drawn_by'}, 'events') }}),
 
 final as (
     select
