@@ -7,8 +7,8 @@ embedded server) and dropped afterwards. Prints, for the real fixtures (../share
 for a generated season (benchsight.sample, when present): files, event-player rows, wall seconds,
 rows/s, and the per-file time of the largest real game. A "first load" starts from empty raw
 tracker tables; a "forced reload" (`--force`) replaces every game already there, which adds the
-deletes. Each run starts after a checkpoint, with the generated files on disk. Wall time depends on what else the machine runs; the load average is printed next to
-the figures.
+deletes. Each run starts after a checkpoint, with the generated files on disk. Wall time
+depends on what else the machine runs; the load average is printed next to the figures.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from psycopg import sql
 from benchsight.config import REPO_ROOT
 from benchsight.db import database_url, migrate
 from loaders import store
-from loaders.tables import TRACKER_TABLES
+from loaders.tables import GAME_TABLES
 from loaders.tracking import load_tracking_paths
 from loaders.workbook_load import load_workbook_file
 
@@ -70,10 +70,9 @@ def _server_cpu(conn) -> float | None:
 
 
 def _empty_tracker_tables(conn) -> None:
-    tables = [*TRACKER_TABLES, "load_warnings", "tracking_files"]
     conn.execute(
         sql.SQL("truncate {}").format(
-            sql.SQL(", ").join(sql.Identifier("raw", table) for table in tables)
+            sql.SQL(", ").join(sql.Identifier("raw", table) for table in GAME_TABLES)
         )
     )
 

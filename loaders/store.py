@@ -301,13 +301,11 @@ def store_game(
         # keep scanning them whole as they grow; a custom plan sees each table's current size.
         cur.execute(_DELETE_GAME, {"game_id": game.game_id}, prepare=False)
         file_prefix = (load_id, lineage.source, lineage.file_name, lineage.sha256)
+        rows = encode_game(game).rows  # COPY text (a game from a parse process already is)
         for table, columns in TRACKER_TABLES.items():
             lineage_columns = tracker_lineage(table)
             prefix = file_prefix if lineage_columns == LINEAGE else (load_id,)
-            rows = game.rows[table]
-            if _format_row_text is not None and not isinstance(rows, CopyText):
-                rows = format_rows(table, rows)
-            copy_rows(cur, table, (*lineage_columns, *columns), rows, prefix)
+            copy_rows(cur, table, (*lineage_columns, *columns), rows[table], prefix)
         write_warnings(cur, load_id, lineage, game.warnings, game_id=game.game_id)
         cur.execute(
             "update raw.tracking_files set chosen = false, reason = %s"

@@ -144,6 +144,9 @@ TRACKER_TABLES: dict[str, tuple[str, ...]] = {
 }
 """Per-game tables: one load replaces all rows of a game in every one of them."""
 
+GAME_TABLES = (*TRACKER_TABLES, "load_warnings", "tracking_files")
+"""Every raw table with rows of a game: its tracker rows, its load warnings, its files seen."""
+
 
 _NOT_TEXT: dict[str, dict[str, str]] = {
     "tracker_rosters": {"roster_order": "int"},

@@ -165,7 +165,7 @@ def _read_headers(pool, files: list[Path], workers: int) -> list[FileHeader | Lo
     """Each file's header, or the LoadError that rejects it, in the order of `files`; read by
     the parse processes in chunks when there are any."""
     if not workers:
-        return [_header_or_error(path) for path in files]
+        return _headers_or_errors(files)
     size = max(1, -(-len(files) // (4 * workers)))  # a few chunks per process: even shares
     chunks = [
         pool.submit(_headers_or_errors, files[start : start + size])

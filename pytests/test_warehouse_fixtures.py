@@ -18,7 +18,7 @@ from fixture_league import OFFICIAL_FINALS, build_fixture_workbook, read_game
 
 from benchsight.config import REPO_ROOT
 from benchsight.db import connection_env
-from loaders.tables import TRACKER_TABLES
+from loaders.tables import GAME_TABLES
 from loaders.tracking import load_tracking_paths
 from loaders.workbook_load import load_workbook_file
 
@@ -370,7 +370,7 @@ def test_a_new_game_and_a_game_that_lost_its_shifts_build_alone_as_in_a_full_bui
     (game builds used to read a stale event-to-shift table: its events had no strength), and a
     game whose new export has no shifts must lose its old shift rows."""
     with psycopg.connect(warehouse) as conn:
-        for table in (*TRACKER_TABLES, "load_warnings", "tracking_files"):
+        for table in GAME_TABLES:
             conn.execute(f"delete from raw.{table} where game_id = 18981")
     done = run_dbt(warehouse, "build", "--full-refresh")
     assert done.returncode == 0, done.stdout[-4000:]

@@ -27,7 +27,7 @@ from api.runs.structs import TriggerRequest
 from api.settings import ApiSettings
 from loaders import store
 from loaders.core import LoadError
-from loaders.tables import TRACKER_TABLES
+from loaders.tables import GAME_TABLES
 from loaders.workbook import spec_for
 
 SCHEDULE = spec_for("dim_schedule")
@@ -415,7 +415,7 @@ class GamesService:
                     )
                 deleted: dict[str, int] = {}
                 if tracked:
-                    for table in (*TRACKER_TABLES, "load_warnings", "tracking_files"):
+                    for table in GAME_TABLES:
                         cursor = conn.execute(
                             sql.SQL("delete from {} where game_id = %s").format(
                                 sql.Identifier("raw", table)
