@@ -28,7 +28,7 @@ from psycopg import sql
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "pytests"))  # the tiny dbt project lives with the tests that use it
+sys.path.insert(0, str(REPO / "tests"))  # the tiny dbt project lives with the tests that use it
 
 from runs_harness import control, create_key, free_port, make_tiny_project, prepare_database  # noqa: E402
 

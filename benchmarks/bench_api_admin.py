@@ -25,7 +25,7 @@ from psycopg import sql
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "pytests"))
+sys.path.insert(0, str(REPO / "tests"))
 
 from runs_harness import api_server, api_settings, create_key, make_tiny_project  # noqa: E402
 

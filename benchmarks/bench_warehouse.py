@@ -25,7 +25,7 @@ import psycopg
 from psycopg import sql
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "pytests"))  # the fixture league's workbook builder
+sys.path.insert(0, str(REPO / "tests"))  # the fixture league's workbook builder
 
 from fixture_league import build_fixture_workbook  # noqa: E402
 

@@ -14,9 +14,7 @@ import json
 import time
 from pathlib import Path
 
-# What a build depends on besides the data: when none of these changed and no load happened,
-# the warehouse is up to date.
-PROJECT_INPUTS = ("models", "seeds", "macros", "tests", "dbt_project.yml")
+from dbt_project.manifest import PROJECT_FILES, PROJECT_INPUTS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -102,8 +100,12 @@ def _fingerprint(conn, root: Path) -> str:
     digest = hashlib.sha256()
     (last_load,) = conn.execute("select coalesce(max(load_id), 0) from raw.loads").fetchone()
     digest.update(str(last_load).encode())
-    for name in PROJECT_INPUTS:
+    # What a build depends on besides the data: when none of these changed and no load happened,
+    # the warehouse is up to date.
+    for name in (*PROJECT_INPUTS, *PROJECT_FILES):
         path = root / name
+        if not path.exists():
+            continue
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
             digest.update(str(file.relative_to(root)).encode())

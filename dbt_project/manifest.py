@@ -15,7 +15,8 @@ from pathlib import Path
 from dbt_project.commands import DbtCommand, seed_partial_parse
 from dbt_project.selection import ManifestIndex
 
-PROJECT_INPUTS = ("models", "seeds", "macros", "tests", "snapshots", "analyses")
+# The folders named in dbt_project.yml (model-, seed-, macro-, test-, snapshot-, analysis-paths).
+PROJECT_INPUTS = ("models", "seeds", "macros", "data-tests", "snapshots", "analyses")
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
 
 _lock = threading.Lock()
