@@ -6,9 +6,9 @@
 -- goal in the same sequence (no stoppage between). Per goal at most one A1 and one A2 count
 -- (`is_counted`): the flag tied by index first, then the latest; the rest are QA anomalies, as
 -- is a flag on the goal's own scorer (nobody assists his own goal).
-with event_players as (select * from {{ ref('fact_event_players') }}),
+with event_players as (select * from {{ ref('int_event_players_resolved') }}),
 
-events as (select * from {{ ref('fact_events') }}),
+events as (select * from {{ ref('int_events_attributed') }}),
 
 goals as (select * from {{ ref('int_goals_linked') }}),
 

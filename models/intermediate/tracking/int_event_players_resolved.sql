@@ -1,14 +1,23 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: event x player named on it. The jersey resolved to a player with the game's own roster
--- (int_game_jerseys_resolved); unknown jerseys keep a null player_id and are counted in QA.
-with players as (select * from {{ ref('stg_tracker__event_players') }}),
+-- (int_game_jerseys_resolved); unknown jerseys keep a null player_id and are counted in QA. The
+-- team is the event's team or its opponent, by side (int_events_attributed); players of events
+-- that are not in the event log are left out. What fact_event_players publishes; a table of its
+-- own so the intermediates that read event players never read a mart.
+with players as (select * from {{ ref('stg_tracker__event_players') }} where {{ games_to_build() }}),
 
 jerseys as (select * from {{ ref('int_game_jerseys_resolved') }}),
 
-final as (
+events as (
+    select event_id, event_type, detail1, venue as event_venue, team_id, opp_team_id, load_id
+    from {{ ref('int_events_attributed') }}
+),
+
+resolved as (
     select
         p.*,
         coalesce(p.player_id_written, j.player_id) as player_id,
-        j.position_code,
         case
             when p.player_id_written is not null then 'file'
             when j.player_id is not null then j.resolved_from
@@ -18,6 +27,33 @@ final as (
         ) > 1 and p.jersey is not null as is_duplicate_in_event
     from players as p
     left join jerseys as j on j.game_id = p.game_id and j.venue = p.venue and j.jersey = p.jersey
+),
+
+final as (
+    select
+        p.event_id,
+        p.game_id,
+        p.event_idx,
+        p.player_order,
+        p.role,
+        p.role_group,
+        p.role_number,
+        p.venue,
+        case when p.venue = e.event_venue then e.team_id else e.opp_team_id end as team_id,
+        p.jersey,
+        p.player_name,
+        p.player_id,
+        p.resolved_from,
+        p.is_duplicate_in_event,
+        p.play_d1,
+        p.play_d2,
+        p.play_success,
+        p.side_of_puck,
+        e.event_type,
+        e.detail1,
+        e.load_id
+    from resolved as p
+    inner join events as e on e.event_id = p.event_id
 )
 
 select * from final

@@ -2,7 +2,7 @@
 -- first, else the official game roster of that game and team. Never a league-wide jersey map.
 with tracker_roster as (select * from {{ ref('stg_tracker__rosters') }}),
 
-official_roster as (select * from {{ ref('fact_gameroster') }}),
+official_roster as (select * from {{ ref('stg_blb__game_rosters') }}),
 
 from_tracker as (
     select distinct on (game_id, venue, jersey)

@@ -3,7 +3,7 @@
 -- (dim_period): never an assumed 20 minutes.
 with games as (select * from {{ ref('stg_tracker__games') }}),
 
-schedule as (select * from {{ ref('dim_schedule') }}),
+schedule as (select * from {{ ref('stg_blb__games') }}),
 
 periods as (select * from {{ ref('dim_period') }}),
 

@@ -1,9 +1,9 @@
 -- Grain: goal (a `Goal` event with detail1 `Goal_Scored`). Each goal with its scorer, the `Shot`
 -- event that was the same puck (nearest earlier goal-outcome shot of the same team since the
 -- previous goal), and the running score.
-with events as (select * from {{ ref('fact_events') }}),
+with events as (select * from {{ ref('int_events_attributed') }}),
 
-event_players as (select * from {{ ref('fact_event_players') }}),
+event_players as (select * from {{ ref('int_event_players_resolved') }}),
 
 shot_outcomes as (select * from {{ ref('dim_shot_outcome') }}),
 

@@ -1,11 +1,15 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: game x player (skaters and goalies). A shift for counting purposes is a maximal run of
 -- consecutive usable shift rows with the player on (gaps-and-islands); a new period starts a new
--- shift. A table so the rule has a dbt unit test of its own.
-{{ config(materialized='table') }}
+-- shift. A table so the rule has a dbt unit test of its own; incremental by game like
+-- fact_player_game_stats, which reads it.
+with shift_players as (
+    select * from {{ ref('int_shift_players_unpivoted') }}
+    where is_usable and player_id is not null and {{ games_to_build() }}
+),
 
-with shift_players as (select * from {{ ref('fact_shift_players') }} where is_usable and player_id is not null),
-
-shifts as (select * from {{ ref('fact_shifts') }} where is_usable),
+shifts as (select * from {{ ref('int_shifts_timed') }} where is_usable and {{ games_to_build() }}),
 
 numbered as (
     select
@@ -18,6 +22,7 @@ runs as (
     select
         sp.game_id,
         sp.player_id,
+        sp.load_id,
         coalesce(
             lag(n.shift_no) over w is distinct from n.shift_no - 1
             or lag(sp.period) over w is distinct from sp.period,
@@ -26,11 +31,16 @@ runs as (
     from shift_players as sp
     inner join numbered as n on n.shift_id = sp.shift_id
     window w as (partition by sp.game_id, sp.player_id order by n.shift_no)
+),
+
+final as (
+    select
+        game_id,
+        player_id,
+        count(*) filter (where starts_shift) as shifts,
+        max(load_id) as load_id
+    from runs
+    group by game_id, player_id
 )
 
-select
-    game_id,
-    player_id,
-    count(*) filter (where starts_shift) as shifts
-from runs
-group by game_id, player_id
+select * from final

@@ -6,9 +6,9 @@
 -- event, located by its Shot row when there is one), so a goal counts exactly once and still
 -- counts when the tracker wrote no Shot_Goal row. Shot details missing from the seed are left
 -- out here (QA reports them).
-with events as (select * from {{ ref('fact_events') }}),
+with events as (select * from {{ ref('int_events_attributed') }}),
 
-event_players as (select * from {{ ref('fact_event_players') }}),
+event_players as (select * from {{ ref('int_event_players_resolved') }}),
 
 outcomes as (select * from {{ ref('dim_shot_outcome') }}),
 

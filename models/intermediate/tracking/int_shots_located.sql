@@ -4,9 +4,9 @@
 -- metric_thresholds).
 with shots as (select * from {{ ref('int_shots_classified') }}),
 
-events as (select * from {{ ref('fact_events') }}),
+events as (select * from {{ ref('int_events_attributed') }}),
 
-event_players as (select * from {{ ref('fact_event_players') }}),
+event_players as (select * from {{ ref('int_event_players_resolved') }}),
 
 points as (select * from {{ ref('stg_tracker__xy_points') }} where x_centred is not null and y_centred is not null),
 
