@@ -305,6 +305,9 @@ def test_partial_game_uses_its_own_period_length(warehouse: str) -> None:
 INCREMENTAL_TABLES = [
     "intermediate.int_game_shift_coverage",
     "intermediate.int_event_shift_matches",
+    "intermediate.int_events_attributed",
+    "intermediate.int_event_players_resolved",
+    "intermediate.int_player_shift_islands",
     "fact_events",
     "fact_event_players",
     "fact_event_on_ice",
