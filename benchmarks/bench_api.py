@@ -24,16 +24,13 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from psycopg import sql
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))  # the tiny dbt project lives with the tests that use it
 
 from runs_harness import control, create_key, free_port, make_tiny_project, prepare_database  # noqa: E402
-
-from benchsight.db import migrate  # noqa: E402
-from benchsight.embedded import EmbeddedServer  # noqa: E402
+from scratch import bench_server, scratch_database  # noqa: E402
 
 BENCH_DB = "benchsight_bench"
 HISTORY_ROWS = 10_000
@@ -42,24 +39,6 @@ POLLS_EACH = 10
 POLL_INTERVAL = 0.5  # a portal polling twice a second
 CLIENT_PROCESSES = 4
 TRIGGERS = 5
-
-
-def admin_url() -> str:
-    external = os.environ.get("BENCH_DATABASE_URL")
-    if external:
-        return psycopg.conninfo.make_conninfo(external, dbname="postgres")
-    return EmbeddedServer(REPO / ".benchsight" / "bench").start().url("postgres")
-
-
-def fresh_database(admin: str) -> str:
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(BENCH_DB))
-        )
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(BENCH_DB)))
-    url = psycopg.conninfo.make_conninfo(admin, dbname=BENCH_DB)
-    migrate(url)
-    return url
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -229,8 +208,12 @@ def pollers(base: str, key: str, url: str) -> None:
 
 
 def main() -> int:
-    admin = admin_url()
-    url = fresh_database(admin)
+    with scratch_database(bench_server(), BENCH_DB) as url:
+        measure(url)
+    return 0
+
+
+def measure(url: str) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         home = Path(tmp)
         project = make_tiny_project(home / "project")
@@ -249,11 +232,6 @@ def main() -> int:
         finally:
             server.terminate()
             server.wait(30)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(BENCH_DB))
-        )
-    return 0
 
 
 if __name__ == "__main__":

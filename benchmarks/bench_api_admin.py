@@ -12,7 +12,6 @@ worker and no build, so the figures measure the API and the loaders, not dbt.
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import tempfile
@@ -20,17 +19,13 @@ import time
 from pathlib import Path
 
 import httpx
-import psycopg
-from psycopg import sql
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 from runs_harness import api_server, api_settings, create_key, make_tiny_project  # noqa: E402
-
-from benchsight.db import migrate  # noqa: E402
-from benchsight.embedded import EmbeddedServer  # noqa: E402
+from scratch import bench_server, scratch_database  # noqa: E402
 
 BENCH_DB = "benchsight_bench_admin"
 FIXTURES = REPO.parent / "shared" / "fixtures"
@@ -39,24 +34,6 @@ STAGING_ROWS = 20_000
 REQUESTS = 200
 UPLOADS = 5
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def admin_url() -> str:
-    external = os.environ.get("BENCH_DATABASE_URL")
-    if external:
-        return psycopg.conninfo.make_conninfo(external, dbname="postgres")
-    return EmbeddedServer(REPO / ".benchsight" / "bench").start().url("postgres")
-
-
-def fresh_database(admin: str) -> str:
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(BENCH_DB))
-        )
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(BENCH_DB)))
-    url = psycopg.conninfo.make_conninfo(admin, dbname=BENCH_DB)
-    migrate(url)
-    return url
 
 
 def percentiles(samples: list[float]) -> str:
@@ -80,7 +57,11 @@ def upload(http: httpx.Client, name: str, data: bytes, content_type: str) -> flo
 
 
 def main() -> None:
-    url = fresh_database(admin_url())
+    with scratch_database(bench_server(), BENCH_DB) as url:
+        measure(url)
+
+
+def measure(url: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         project = make_tiny_project(root / "project")

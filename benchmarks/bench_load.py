@@ -23,34 +23,15 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from scratch import configured_server, scratch_database
 
 from benchsight.config import REPO_ROOT
-from benchsight.db import database_url, migrate
 from loaders import store
 from loaders.tables import GAME_TABLES
 from loaders.tracking import load_tracking_paths
 from loaders.workbook_load import load_workbook_file
 
 FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
-
-
-def _scratch_database(url: str) -> tuple[str, str]:
-    admin = psycopg.conninfo.make_conninfo(url, dbname="postgres")
-    name = f"bs_bench_load_{os.getpid()}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    scratch = psycopg.conninfo.make_conninfo(url, dbname=name)
-    migrate(scratch)
-    return admin, scratch
-
-
-def _drop(admin: str, url: str) -> None:
-    name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-        )
 
 
 def _client_cpu() -> tuple[float, float]:
@@ -154,8 +135,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    admin, url = _scratch_database(database_url())
-    try:
+    with scratch_database(configured_server(), f"bs_bench_load_{os.getpid()}") as url:
         print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
         with psycopg.connect(url, autocommit=True) as conn:
             json_files = sorted((FIXTURES / "tracker").glob("*.json"))
@@ -194,8 +174,6 @@ def main() -> None:
                 _load(conn, season_json, "season JSON, forced reload", args.repeat)
                 everything = [Path(tmp) / "tracker"]
                 _load(conn, everything, "season JSON+xlsx, first load", 1, first=True)
-    finally:
-        _drop(admin, url)
 
 
 if __name__ == "__main__":

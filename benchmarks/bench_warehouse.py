@@ -19,43 +19,22 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import psycopg
-from psycopg import sql
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the fixture league's workbook builder
 
 from fixture_league import build_fixture_workbook  # noqa: E402
+from scratch import configured_server, scratch_database  # noqa: E402
 
-from benchsight.db import connection_env, database_url, migrate  # noqa: E402
+from benchsight.db import connection_env  # noqa: E402
 from benchsight.sample import generate  # noqa: E402
 from loaders.tracking import load_tracking_paths  # noqa: E402
 from loaders.workbook_load import load_workbook_file  # noqa: E402
 
 FIXTURES = REPO.parent / "shared" / "fixtures" / "tracker"
 DBT = str(Path(sys.executable).parent / "dbt")
-
-
-def scratch_database(name: str) -> str:
-    admin = urlsplit(database_url())._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    url = urlsplit(admin)._replace(path=f"/{name}").geturl()
-    migrate(url)
-    return url
-
-
-def drop_database(name: str) -> None:
-    admin = urlsplit(database_url())._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-        )
 
 
 def load(url: str, workbook: Path, tracker: Path) -> tuple[float, int]:
@@ -115,8 +94,7 @@ def report(title: str, build: dict, extra: str = "") -> None:
 
 
 def bench_fixtures(work: Path) -> None:
-    url = scratch_database("bench_wh_fixtures")
-    try:
+    with scratch_database(configured_server(), "bench_wh_fixtures") as url:
         parse_s = dbt_parse(url, work / "target_fixtures")
         print(f"dbt parse with no cache (paid once per checkout, not per build): {parse_s:.1f} s")
         workbook = build_fixture_workbook(FIXTURES, work / "fixtures.xlsx")
@@ -138,8 +116,6 @@ def bench_fixtures(work: Path) -> None:
             games="18969",
         )
         report("  one-game incremental rebuild (18969)", incremental, " (target 10 s)")
-    finally:
-        drop_database("bench_wh_fixtures")
 
 
 def bench_season(work: Path, games: int) -> None:
@@ -149,8 +125,7 @@ def bench_season(work: Path, games: int) -> None:
     print(
         f"season: generated {summary['tracked_games']} tracked games in {time.perf_counter() - started:.1f} s"
     )
-    url = scratch_database("bench_wh_season")
-    try:
+    with scratch_database(configured_server(), "bench_wh_season") as url:
         dbt_parse(url, work / "target_season")
         load_s, rows = load(url, out / "BLB_TABLES.xlsx", out / "tracker")
         print(f"  load {load_s:.1f} s ({rows} event-player rows, {rows / load_s:,.0f} rows/s)")
@@ -166,8 +141,6 @@ def bench_season(work: Path, games: int) -> None:
             games=str(first_game),
         )
         report("  one-game incremental rebuild in the season", incremental, " (target 10 s)")
-    finally:
-        drop_database("bench_wh_season")
 
 
 def main(argv: list[str] | None = None) -> int:
