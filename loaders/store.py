@@ -5,6 +5,10 @@ parsing and validation happened before, so a rejected file never reaches this mo
 writes anything. Replacing a game is: take the game's advisory lock, compare with the chosen
 export in the manifest (unchanged / skipped-older / load), delete the game's rows, COPY the new
 ones, record the load, the warnings and the manifest, commit.
+
+The API's edits of workbook tables (rows updated by a filter, a table cleared) are written here
+too, under the workbook lock and with a raw.loads row like a load: the locks stay private to the
+loaders, and whatever writes `raw` records its lineage the same way.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ _WORKBOOK_LOCK = 0x42534C57  # "BSLW"
 
 LOADED = "loaded"
 REPLACED = "replaced"
+UPDATED = "updated"
+CLEARED = "cleared"
 UNCHANGED = "unchanged"
 SKIPPED_OLDER = "skipped-older"
 REJECTED = "rejected"
@@ -117,7 +123,7 @@ class Lineage:
     source: str  # 'file' | 'api'
     file_path: str
     file_name: str
-    sha256: str
+    sha256: str | None  # None: no content to hash (a table cleared)
 
 
 @dataclass
@@ -270,12 +276,23 @@ def decide(
     return None
 
 
+def lock_game(cur: psycopg.Cursor, game_id: int) -> None:
+    """Hold the game's lock until the transaction ends: a load, an edit and a delete of one game
+    serialise (and what they checked still holds when they write); other games go on."""
+    cur.execute("select pg_advisory_xact_lock(%s, %s)", [_GAME_LOCK, game_id])
+
+
+def _lock_workbook(cur: psycopg.Cursor) -> None:
+    """Hold the workbook lock until the transaction ends: writes to raw.blb_* tables serialise."""
+    cur.execute("select pg_advisory_xact_lock(%s, 0)", [_WORKBOOK_LOCK])
+
+
 def store_game(
     conn: psycopg.Connection, game: ParsedGame, lineage: Lineage, *, force: bool = False
 ) -> GameOutcome:
     """Replace one game's raw rows in one transaction, unless unchanged or older (see decide)."""
     with conn.transaction(), conn.cursor() as cur:
-        cur.execute("select pg_advisory_xact_lock(%s, %s)", [_GAME_LOCK, game.game_id])
+        lock_game(cur, game.game_id)
         current = chosen_export(conn, game.game_id)
         verdict = decide(current, lineage.sha256, game.exported_at, force)
         if verdict is not None and verdict.outcome == UNCHANGED:
@@ -421,29 +438,24 @@ def store_workbook_tables(
     kind: str,
     replace: bool = True,
     sheets_seen: Sequence[tuple] = (),
-) -> int:
+) -> tuple[int, dict[str, int]]:
     """Write workbook tables in one transaction; `replace` empties each given table first.
 
     Rows are (sheet, row_number, *documented columns, extra json). Warnings about these tables
-    replace the earlier warnings of the same tables. Returns the load id.
+    replace the earlier warnings of the same tables. Returns the load id and the rows the replace
+    deleted, by sheet name (empty when appending).
     """
     table_names = [spec.table for spec in tables]
     counts = {spec.table: len(rows) for spec, rows in tables.items()}
     with conn.transaction(), conn.cursor() as cur:
-        cur.execute("select pg_advisory_xact_lock(%s, 0)", [_WORKBOOK_LOCK])
+        _lock_workbook(cur)
         outcome = GameOutcome(
             REPLACED if replace else LOADED,
             "workbook load" if kind == "workbook" else "posted rows",
         )
         single = table_names[0] if len(table_names) == 1 else None
         load_id = _insert_load(cur, kind, lineage, None, single, outcome, counts)
-        if replace:
-            for spec in tables:
-                cur.execute(sql.SQL("delete from {}").format(sql.Identifier("raw", spec.table)))
-            cur.execute(
-                "delete from raw.load_warnings where game_id is null and table_name = any(%s)",
-                [table_names],
-            )
+        deleted = _empty_workbook_tables(cur, tables) if replace else {}
         if kind == "workbook":
             cur.execute(
                 "delete from raw.load_warnings where game_id is null and table_name is null"
@@ -471,4 +483,89 @@ def store_workbook_tables(
         for spec, rows in tables.items():
             copy_rows(cur, spec.table, workbook_columns(spec), rows, prefix)
         write_warnings(cur, load_id, lineage, warnings)
-        return load_id
+        return load_id, deleted
+
+
+def _empty_workbook_tables(cur: psycopg.Cursor, specs: Iterable[SheetSpec]) -> dict[str, int]:
+    """Delete every row of these workbook tables and the load warnings about them; returns the
+    rows deleted, by sheet name."""
+    specs = list(specs)
+    deleted = {}
+    for spec in specs:
+        cur.execute(sql.SQL("delete from {}").format(sql.Identifier("raw", spec.table)))
+        deleted[spec.name] = cur.rowcount
+    cur.execute(
+        "delete from raw.load_warnings where game_id is null and table_name = any(%s)",
+        [[spec.table for spec in specs]],
+    )
+    return deleted
+
+
+def update_workbook_table(
+    conn: psycopg.Connection,
+    spec: SheetSpec,
+    assignments: dict[str, str | None],
+    filter_column: str,
+    match_value: str | None,
+    lineage: Lineage,
+) -> tuple[int, int | None]:
+    """Set `assignments` (documented column -> text) on the rows of one workbook table whose
+    `filter_column` holds `match_value` (None matches blank cells), in one transaction.
+
+    The rows keep their place in the file (sheet, row_number) and take this edit's lineage.
+    Returns the rows updated and the load id; when no row matches nothing is written, no load
+    recorded (load id None). Column names must be documented ones: they are quoted, never
+    checked, here.
+    """
+    condition = (
+        sql.SQL("{} is null") if match_value is None else sql.SQL("{} = %(match)s")
+    ).format(sql.Identifier(filter_column))
+    statement = sql.SQL(
+        "update {} set {}, load_id = %(load_id)s, source = %(source)s, file_name = %(file_name)s,"
+        " file_sha256 = %(sha256)s, loaded_at = now() where {}"
+    ).format(
+        sql.Identifier("raw", spec.table),
+        sql.SQL(", ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(f"set_{position}"))
+            for position, column in enumerate(assignments)
+        ),
+        condition,
+    )
+    params = {f"set_{position}": value for position, value in enumerate(assignments.values())}
+    params |= {
+        "source": lineage.source,
+        "file_name": lineage.file_name,
+        "sha256": lineage.sha256,
+        "match": match_value,
+    }
+    reason = f"rows where {filter_column} = {match_value!r}"
+    updated, load_id = 0, None
+    with conn.transaction(), conn.cursor() as cur:
+        _lock_workbook(cur)
+        outcome = GameOutcome(UPDATED, reason)
+        params["load_id"] = _insert_load(
+            cur, "workbook_rows", lineage, None, spec.table, outcome, {}
+        )
+        cur.execute(statement, params)
+        if cur.rowcount == 0:  # nothing written: no load to record
+            raise psycopg.Rollback
+        updated, load_id = cur.rowcount, params["load_id"]
+        cur.execute(
+            "update raw.loads set row_counts = %s::jsonb where load_id = %s",
+            [msgspec.json.encode({spec.table: updated}).decode(), load_id],
+        )
+    return updated, load_id
+
+
+def clear_workbook_table(
+    conn: psycopg.Connection, spec: SheetSpec, lineage: Lineage, reason: str
+) -> tuple[int, int]:
+    """Empty one workbook table (and its load warnings) in one transaction, recorded as a load
+    whose row count is the rows deleted. Returns the rows deleted and the load id."""
+    with conn.transaction(), conn.cursor() as cur:
+        _lock_workbook(cur)
+        deleted = _empty_workbook_tables(cur, [spec])[spec.name]
+        outcome = GameOutcome(CLEARED, reason)
+        counts = {spec.table: deleted}
+        load_id = _insert_load(cur, "workbook_rows", lineage, None, spec.table, outcome, counts)
+    return deleted, load_id

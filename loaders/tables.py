@@ -236,6 +236,10 @@ class SheetSpec:
     def table(self) -> str:
         return f"blb_{self.name}"
 
+    def column(self, name: str) -> str | None:
+        """The documented column `name` spells (its own name or a documented alias), or None."""
+        return name if name in self.columns else self.aliases.get(name)
+
 
 def _period_goals(venue: str) -> tuple[str, ...]:
     return tuple(f"{venue}_team_period{p}_goals" for p in ("1", "2", "3", "ot"))

@@ -5,7 +5,8 @@ recursively), read each file's header (game id and export time, from the content
 the name), order each game's files newest first, then parse and store them one by one. A file
 that fails is reported as rejected and the others go on.
 
-`load_tracking_document` is the same path for a game posted to the API in the tracker JSON shape.
+`load_tracking_document` is the same path for a game posted to the API in the tracker JSON shape,
+and `load_posted_game` for a tracker file the API was sent and has parsed (a posted xlsx).
 """
 
 from __future__ import annotations
@@ -329,13 +330,31 @@ def load_tracking_document(
     name = label or f"api:game/{document.get('gameId', document.get('game_id'))}"
     game = parse_tracker_document(document, file_name=name, source_format="json")
     sha256 = hashlib.sha256(msgspec.json.encode(document, order="sorted")).hexdigest()
-    lineage = store.Lineage("api", name, name, sha256)
+    return load_posted_game(conn, game, sha256, label=name, force=force, started=started)
+
+
+def load_posted_game(
+    conn: psycopg.Connection,
+    game: ParsedGame,
+    sha256: str,
+    *,
+    label: str,
+    force: bool = True,
+    started: float | None = None,
+) -> FileOutcome:
+    """Store a game the API was sent, already parsed (a tracker file: `sha256` is its content's),
+    with source = 'api' and `label` as its file path and name; the game's raw rows are replaced
+    atomically. Content identical to the game's loaded export is `unchanged`; `force` as in
+    `load_tracking_document`. `started` is when the work began (perf_counter), for `seconds`.
+    """
+    started = time.perf_counter() if started is None else started
+    lineage = store.Lineage("api", label, label, sha256)
     current = store.chosen_export(conn, game.game_id)
     if current is not None and current.sha256 == sha256:
         verdict = store.GameOutcome(store.UNCHANGED, f"same content as {current.file_name}")
     else:
         verdict = store.store_game(conn, game, lineage, force=force)
-    result = FileOutcome(name, verdict.outcome, verdict.reason)
+    result = FileOutcome(label, verdict.outcome, verdict.reason)
     _fill(result, game, verdict)
     result.seconds = time.perf_counter() - started
     return result

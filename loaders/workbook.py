@@ -9,6 +9,7 @@ API for one table.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -184,6 +185,27 @@ def spec_for(table_name: str) -> SheetSpec | None:
     return SHEETS_BY_NAME.get(name.removeprefix("blb_"))
 
 
+def known_spec(table_name: str, label: str) -> SheetSpec:
+    """The sheet spec for a table named in posted rows or an edit; LoadError when unknown."""
+    spec = spec_for(table_name)
+    if spec is None:
+        raise LoadError(label, f"table {table_name}", "unknown workbook table")
+    return spec
+
+
+def undocumented_columns(spec: SheetSpec, names: Iterable[str]) -> list[str]:
+    """The names, sorted, that are neither a documented column of the sheet (in any case, or a
+    documented alias) nor a spreadsheet helper column (ending in `_`)."""
+    return sorted(
+        {
+            name
+            for name in names
+            if not name.strip().lower().endswith("_")
+            and spec.aliases.get(name.strip().lower(), name.strip().lower()) not in spec.columns
+        }
+    )
+
+
 def validate_rows(
     table_name: str,
     records: list[dict],
@@ -197,9 +219,7 @@ def validate_rows(
     does not document; `"keep"` stores them in `extra` like a workbook load does. Columns ending in
     `_` are dropped; a key column absent from every row is an error.
     """
-    spec = spec_for(table_name)
-    if spec is None:
-        raise LoadError(label, f"table {table_name}", "unknown workbook table")
+    spec = known_spec(table_name, label)
     if unknown_columns not in ("reject", "keep"):
         raise ValueError("unknown_columns is 'reject' or 'keep'")
     header: list[str] = []
@@ -210,12 +230,7 @@ def validate_rows(
             if column not in header:
                 header.append(column)
     if unknown_columns == "reject":
-        unknown = sorted(
-            c
-            for c in header
-            if not c.strip().lower().endswith("_")
-            and spec.aliases.get(c.strip().lower(), c.strip().lower()) not in spec.columns
-        )
+        unknown = undocumented_columns(spec, header)
         if unknown:
             raise LoadError(label, f"table {spec.name}", f"unknown column(s): {', '.join(unknown)}")
     for index, record in enumerate(records):

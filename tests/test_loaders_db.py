@@ -1,5 +1,6 @@
 """Loaders against a real, migrated PostgreSQL: atomic per-game replace, file choice, rejections
-that leave the database untouched, secrets that never arrive, and the API row path."""
+that leave the database untouched, secrets that never arrive, and the API's paths: posted rows,
+workbook edits, schedule edits and game deletes."""
 
 from __future__ import annotations
 
@@ -13,9 +14,21 @@ from test_loaders_parse import SECRET, write_workbook
 
 from loaders import store
 from loaders.core import LoadError
-from loaders.tables import TRACKER_TABLES, WORKBOOK_SHEETS, tracker_lineage, workbook_columns
+from loaders.games import add_scheduled_game, change_scheduled_game, delete_game
+from loaders.tables import (
+    GAME_TABLES,
+    TRACKER_TABLES,
+    WORKBOOK_SHEETS,
+    tracker_lineage,
+    workbook_columns,
+)
 from loaders.tracking import load_tracking_document, load_tracking_paths
-from loaders.workbook_load import load_workbook_file, load_workbook_rows
+from loaders.workbook_load import (
+    clear_workbook_table,
+    load_workbook_file,
+    load_workbook_rows,
+    update_workbook_rows,
+)
 
 
 @pytest.fixture(scope="module")
@@ -450,3 +463,96 @@ def test_a_batch_goes_on_when_the_parse_process_dies(conn, fixtures_dir, monkeyp
     outcomes = load_tracking_paths(conn, files, force=True)
     assert not [o for o in outcomes if o.failed]
     assert tracker_content(conn) == expected
+
+
+def test_workbook_edits_are_loads_with_their_lineage(conn):
+    load_workbook_rows(
+        conn,
+        "dim_league",
+        [{"league_id": "N", "league": "NORAD"}, {"league_id": "C", "league": "CSAH"}],
+        replace=True,
+    )
+    place = "select sheet, row_number from raw.blb_dim_league where league_id = 'N'"
+    posted_place = conn.execute(place).fetchone()
+    before = snapshot(conn)
+    with pytest.raises(LoadError, match=r"unknown column\(s\): colour"):
+        update_workbook_rows(conn, "dim_league", "league_id", "N", {"colour": "red"})
+    missed = update_workbook_rows(conn, "dim_league", "league_id", "X", {"league": "none"})
+    assert (missed.outcome, missed.tables, missed.load_id) == (
+        store.UPDATED,
+        {"dim_league": 0},
+        None,
+    )
+    assert snapshot(conn) == before  # neither wrote anything, not even a raw.loads row
+
+    updated = update_workbook_rows(conn, "blb_dim_league", "league_id", "N", {"league": 7})
+    assert updated.tables == {"dim_league": 1}
+    row = conn.execute(
+        "select league, load_id, source, file_name, file_sha256 from raw.blb_dim_league"
+        " where league_id = 'N'"
+    ).fetchone()
+    assert row[:4] == ("7", updated.load_id, "api", "api:blb_dim_league")
+    assert conn.execute(place).fetchone() == posted_place  # its place in the posted rows stays
+    assert conn.execute(
+        "select kind, source, table_name, outcome, reason, row_counts, file_sha256"
+        " from raw.loads where load_id = %s",
+        [updated.load_id],
+    ).fetchone() == (
+        "workbook_rows",
+        "api",
+        "blb_dim_league",
+        "updated",
+        "rows where league_id = 'N'",
+        {"blb_dim_league": 1},
+        row[4],
+    )
+    assert conn.execute(
+        "select league from raw.blb_dim_league where league_id = 'C'"
+    ).fetchone() == ("CSAH",)
+
+    cleared = clear_workbook_table(conn, "dim_league")
+    assert (cleared.outcome, cleared.deleted) == (store.CLEARED, {"dim_league": 2})
+    assert conn.execute("select count(*) from raw.blb_dim_league").fetchone() == (0,)
+    assert conn.execute(
+        "select table_name, outcome, row_counts, file_sha256 from raw.loads where load_id = %s",
+        [cleared.load_id],
+    ).fetchone() == ("blb_dim_league", "cleared", {"blb_dim_league": 2}, None)
+
+
+def test_schedule_edits_and_game_deletes(conn, fixtures_dir):
+    label = "api:games/7001"
+    added = add_scheduled_game(conn, 7001, {"game_id": 7001, "home_total_goals": 2}, label=label)
+    assert added.outcome == store.LOADED
+    assert add_scheduled_game(conn, 7001, {"game_id": 7001}, label=label) is None
+    assert change_scheduled_game(conn, 7002, {"home_total_goals": 1}, label=label) is None
+    changed = change_scheduled_game(conn, 7001, {"away_total_goals": 1}, label=label)
+    schedule = (
+        "select game_id, home_total_goals, away_total_goals, load_id, file_name"
+        " from raw.blb_dim_schedule where game_id = %s"
+    )
+    assert conn.execute(schedule, ["7001"]).fetchall() == [
+        ("7001", "2", "1", changed.load_id, label)
+    ]
+    before = snapshot(conn)
+    nested = {"game_id": 7001, "home_total_goals": {"periods": [1, 1]}}
+    with pytest.raises(LoadError, match="nested"):
+        change_scheduled_game(conn, 7001, nested, label=label)
+    assert snapshot(conn) == before  # the old row was deleted and put back: nothing changed
+
+    document = json.loads((fixtures_dir / "tracker" / "18977_empty.json").read_text())
+    document["gameId"] = 7001
+    load_tracking_document(conn, document)
+    before = snapshot(conn)
+    kept = delete_game(conn, 7001, with_tracking=False)
+    assert (kept.found, kept.tracked, kept.deleted, kept.schedule_rows) == (True, True, False, 1)
+    assert snapshot(conn) == before
+    removed = delete_game(conn, 7001, with_tracking=True)
+    assert removed.deleted and removed.schedule_rows == 1
+    assert set(removed.tracking_rows) == set(GAME_TABLES)
+    assert removed.tracking_rows["tracker_games"] == 1
+    assert removed.tracking_rows["tracking_files"] == 1
+    assert removed.tracking_rows["tracker_rosters"] > 0
+    for table in (*GAME_TABLES, "blb_dim_schedule"):
+        found = conn.execute(f"select count(*) from raw.{table} where game_id::text = '7001'")
+        assert found.fetchone() == (0,), table
+    assert delete_game(conn, 7001, with_tracking=True).found is False
