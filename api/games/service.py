@@ -3,9 +3,10 @@
 Reading joins three layers and says which answer comes from where: the schedule and the tracking
 files are read from `raw` (what was loaded, live), grade / tracking status / tracked goals from
 the published `fact_game_status` (as of the last build), and the last build from `ops.game_builds`
-(with `stale` when the game's tracking changed since). Writing goes through the loaders only:
-schedule rows with `load_workbook_rows` (source 'api'), tracker files with the tracker parsers
-and `store_game`, each atomic.
+(with `stale` when the game's tracking changed since). Writing goes through the loaders only
+(`loaders.games` for the schedule row and deletes, `load_tracking_document` / `load_posted_game`
+for tracker files), each atomic under the game's lock and with source 'api'; a check the loader
+answers (already scheduled, not scheduled, tracked) becomes the HTTP error here.
 """
 
 from __future__ import annotations
@@ -15,24 +16,20 @@ import hashlib
 from dataclasses import dataclass
 
 import msgspec
-import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
 from api.errors import ApiError, bad_request, conflict, not_found
 from api.games import structs
-from api.loading import invalid_content, with_connection
+from api.loading import invalid_content, tracking_load_fields, unknown_columns, with_connection
 from api.runs.service import RunsService
 from api.runs.structs import TriggerRequest
 from api.settings import ApiSettings
 from loaders import store
 from loaders.core import LoadError
-from loaders.tables import GAME_TABLES
-from loaders.workbook import spec_for
+from loaders.games import SCHEDULE, add_scheduled_game, change_scheduled_game, delete_game
+from loaders.workbook import undocumented_columns
 
-SCHEDULE = spec_for("dim_schedule")
-# The loaders' per-game lock (loaders.store): a delete and a load of the same game serialise.
-GAME_LOCK = store._GAME_LOCK
 JSON_TYPES = ("application/json", "text/json")
 XLSX_TYPES = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -79,16 +76,6 @@ def decode_cursor(cursor: str) -> int:
         raise bad_request(
             "invalid_cursor", "the cursor is not one this API returned", [cursor], "cursor"
         ) from None
-
-
-def unknown_schedule_columns(row: dict) -> list[str]:
-    """Columns of a posted schedule row that dim_schedule does not document (helpers `x_` aside)."""
-    return sorted(
-        c
-        for c in row
-        if not c.strip().lower().endswith("_")
-        and SCHEDULE.aliases.get(c.strip().lower(), c.strip().lower()) not in SCHEDULE.columns
-    )
 
 
 def posted_game_id(row: dict) -> int:
@@ -300,35 +287,18 @@ class GamesService:
 
     # ------------------------------------------------------------------ schedule rows
     def _check_columns(self, row: dict) -> None:
-        unknown = unknown_schedule_columns(row)
+        unknown = undocumented_columns(SCHEDULE, row)
         if unknown:
-            raise ApiError(
-                422,
-                "unknown_columns",
-                f"dim_schedule has no column(s): {', '.join(unknown)}",
-                [{"field": "body", "values": unknown}],
-            )
+            raise unknown_columns(SCHEDULE.name, unknown, "body")
 
     async def create(self, row: dict) -> structs.ScheduleWrite:
         self._check_columns(row)
         game_id = posted_game_id(row)
-
-        def write(conn: psycopg.Connection):
-            from loaders.workbook_load import load_workbook_rows
-
-            with conn.transaction():
-                conn.execute("select pg_advisory_xact_lock(%s, %s)", [GAME_LOCK, game_id])
-                exists = conn.execute(
-                    "select 1 from raw.blb_dim_schedule where btrim(game_id) = %s limit 1",
-                    [str(game_id)],
-                ).fetchone()
-                if exists:
-                    raise conflict("game_exists", f"game {game_id} is already in the schedule")
-                return load_workbook_rows(
-                    conn, "dim_schedule", [row], replace=False, label=f"api:games/{game_id}"
-                )
-
-        return await self._write(game_id, write)
+        return await self._write(
+            game_id,
+            lambda conn: add_scheduled_game(conn, game_id, row, label=f"api:games/{game_id}"),
+            conflict("game_exists", f"game {game_id} is already in the schedule"),
+        )
 
     async def update(self, game_id: int, changes: dict) -> structs.ScheduleWrite:
         self._check_columns(changes)
@@ -337,44 +307,22 @@ class GamesService:
                 "game_id_mismatch",
                 f"the body's game_id {changes['game_id']} is not the path's {game_id}",
             )
+        return await self._write(
+            game_id,
+            lambda conn: change_scheduled_game(
+                conn, game_id, changes, label=f"api:games/{game_id}"
+            ),
+            not_found("game", game_id),
+        )
 
-        def write(conn: psycopg.Connection):
-            from loaders.workbook_load import load_workbook_rows
-
-            with conn.transaction():
-                conn.execute("select pg_advisory_xact_lock(%s, %s)", [GAME_LOCK, game_id])
-                current = conn.execute(
-                    "select to_jsonb(s) from raw.blb_dim_schedule as s where btrim(s.game_id) = %s"
-                    " order by s.load_id desc limit 1",
-                    [str(game_id)],
-                ).fetchone()
-                if current is None:
-                    raise not_found("game", game_id)
-                old = current[0]
-                # The stored row's documented columns and its undocumented extras, then the changes.
-                merged = {c: old.get(c) for c in SCHEDULE.columns}
-                merged.update(old.get("extra") or {})
-                merged.update(changes)
-                merged["game_id"] = str(game_id)
-                conn.execute(
-                    "delete from raw.blb_dim_schedule where btrim(game_id) = %s", [str(game_id)]
-                )
-                return load_workbook_rows(
-                    conn,
-                    "dim_schedule",
-                    [merged],
-                    replace=False,
-                    unknown_columns="keep",
-                    label=f"api:games/{game_id}",
-                )
-
-        return await self._write(game_id, write)
-
-    async def _write(self, game_id: int, write) -> structs.ScheduleWrite:
+    async def _write(self, game_id: int, write, refused: ApiError) -> structs.ScheduleWrite:
+        """Run a schedule write; `refused` is the error when the loader declines (None)."""
         try:
             outcome = await with_connection(self.settings, write)
         except LoadError as exc:
             raise invalid_content(exc, "invalid_row") from None
+        if outcome is None:
+            raise refused
         async with self.pool.connection() as conn:
             schedule = await self._schedule_row(conn, game_id)
         return structs.ScheduleWrite(
@@ -393,42 +341,17 @@ class GamesService:
                 [False],
                 "confirm",
             )
-
-        def remove(conn: psycopg.Connection) -> structs.GameDeleted:
-            with conn.transaction():
-                conn.execute("select pg_advisory_xact_lock(%s, %s)", [GAME_LOCK, game_id])
-                scheduled = conn.execute(
-                    "select count(*) from raw.blb_dim_schedule where btrim(game_id) = %s",
-                    [str(game_id)],
-                ).fetchone()[0]
-                tracked = conn.execute(
-                    "select exists (select 1 from raw.tracker_games where game_id = %s)"
-                    " or exists (select 1 from raw.tracking_files where game_id = %s)",
-                    [game_id, game_id],
-                ).fetchone()[0]
-                if not scheduled and not tracked:
-                    raise not_found("game", game_id)
-                if tracked and not cascade:
-                    raise conflict(
-                        "has_tracking_data",
-                        f"game {game_id} has tracking data; pass cascade=true to delete it too",
-                    )
-                deleted: dict[str, int] = {}
-                if tracked:
-                    for table in GAME_TABLES:
-                        cursor = conn.execute(
-                            sql.SQL("delete from {} where game_id = %s").format(
-                                sql.Identifier("raw", table)
-                            ),
-                            [game_id],
-                        )
-                        deleted[table] = cursor.rowcount
-                conn.execute(
-                    "delete from raw.blb_dim_schedule where btrim(game_id) = %s", [str(game_id)]
-                )
-                return structs.GameDeleted(game_id, scheduled, deleted)
-
-        return await with_connection(self.settings, remove)
+        result = await with_connection(
+            self.settings, lambda conn: delete_game(conn, game_id, with_tracking=cascade)
+        )
+        if not result.found:
+            raise not_found("game", game_id)
+        if not result.deleted:
+            raise conflict(
+                "has_tracking_data",
+                f"game {game_id} has tracking data; pass cascade=true to delete it too",
+            )
+        return structs.GameDeleted(game_id, result.schedule_rows, result.tracking_rows)
 
     # ------------------------------------------------------------------ tracking upload
     async def upload_tracking(
@@ -492,7 +415,7 @@ class GamesService:
 
     async def _load_xlsx(self, game_id: int, upload: UploadedFile, label: str):
         from loaders.tracker_xlsx import parse_tracker_xlsx
-        from loaders.tracking import FileOutcome
+        from loaders.tracking import load_posted_game
 
         try:
             game = parse_tracker_xlsx(upload.data, upload.name)
@@ -504,29 +427,9 @@ class GamesService:
             )
         sha256 = hashlib.sha256(upload.data).hexdigest()
         # Named like a posted JSON game (loaders.tracking.load_tracking_document): api:game/<id>/<file>.
-        lineage = store.Lineage("api", label, label, sha256)
-
-        def write(conn: psycopg.Connection) -> FileOutcome:
-            current = store.chosen_export(conn, game_id)
-            if current is not None and current.sha256 == sha256:
-                verdict = store.GameOutcome(store.UNCHANGED, f"same content as {current.file_name}")
-            else:
-                verdict = store.store_game(conn, game, lineage, force=True)
-            return FileOutcome(
-                label,
-                verdict.outcome,
-                verdict.reason,
-                game_id=game.game_id,
-                version=game.version,
-                source_format=game.source_format,
-                events=game.event_count,
-                shifts=game.shift_count,
-                event_players=game.event_player_count,
-                warnings=len(game.warnings),
-                load_id=verdict.load_id,
-            )
-
-        return await with_connection(self.settings, write)
+        return await with_connection(
+            self.settings, lambda conn: load_posted_game(conn, game, sha256, label=label)
+        )
 
     async def _after_load(
         self, game_id: int, file_name: str, result, build: bool, api_key_id: int | None
@@ -553,15 +456,9 @@ class GamesService:
         return structs.TrackingUpload(
             game_id=game_id,
             file_name=file_name,
-            outcome=result.outcome,
-            reason=result.reason,
             source_format=result.source_format,
             version=result.version,
-            events=result.events,
-            shifts=result.shifts,
-            event_players=result.event_players,
-            warnings=result.warnings,
-            load_id=result.load_id,
+            **tracking_load_fields(result),
             is_scheduled=bool(game and game["is_scheduled"]),
             grade=structs.GradeAfterLoad(
                 grade=game["grade"] if game else None,

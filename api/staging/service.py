@@ -1,31 +1,24 @@
-"""The staging service: the 16 raw workbook tables and posted tracking, written through the loaders.
+"""The staging service: the 16 raw workbook tables and posted tracking, written by the loaders.
 
 Every table and column name in a request is looked up in `loaders.tables.WORKBOOK_SHEETS` (the
-allow-list) before it gets near SQL; the SQL then uses the allow-listed spelling, quoted, and
-values are always bound parameters. Rows are written by `load_workbook_rows` (validation, COPY,
-lineage, source 'api'); update and clear, which the loaders have no verb for, take the loaders'
-workbook lock and record a raw.loads row like a load does.
+allow-list) before anything is written, so a wrong name is a 400 / 422 naming it, and values are
+always bound parameters. Rows are written by `load_workbook_rows`, edits by
+`update_workbook_rows` and `clear_workbook_table`, a game by `load_tracking_document`: each one
+transaction with its raw.loads row and lineage (source 'api'), like a file's load.
 """
 
 from __future__ import annotations
 
-import hashlib
-
-import msgspec
-import psycopg
 from psycopg import sql
 
 from api.errors import ApiError, bad_request
-from api.loading import invalid_content, with_connection
+from api.loading import invalid_content, tracking_load_fields, unknown_columns, with_connection
 from api.settings import ApiSettings
 from api.staging import structs
-from loaders import store
 from loaders.core import LoadError
 from loaders.tables import WORKBOOK_SHEETS, SheetSpec
-from loaders.workbook import cell_text, spec_for
-
-# The loaders' workbook lock (loaders.store): writes to raw.blb_* tables serialise.
-WORKBOOK_LOCK = store._WORKBOOK_LOCK
+from loaders.workbook import spec_for, undocumented_columns
+from loaders.workbook_load import clear_workbook_table, load_workbook_rows, update_workbook_rows
 
 
 def table_spec(name: str) -> SheetSpec:
@@ -39,42 +32,6 @@ def table_spec(name: str) -> SheetSpec:
             "table_name",
         )
     return spec
-
-
-def column_name(spec: SheetSpec, name: str) -> str | None:
-    """The documented column a request names (exact spelling or a documented alias), or None."""
-    return name if name in spec.columns else spec.aliases.get(name)
-
-
-def unknown_columns(spec: SheetSpec, rows: list[dict]) -> list[str]:
-    names = {c for row in rows for c in row}
-    return sorted(
-        c
-        for c in names
-        if not c.strip().lower().endswith("_")
-        and spec.aliases.get(c.strip().lower(), c.strip().lower()) not in spec.columns
-    )
-
-
-def _record_load(
-    conn: psycopg.Connection, spec: SheetSpec, outcome: str, reason: str, rows: int
-) -> int:
-    label = f"api:{spec.name}"
-    return conn.execute(
-        """
-        insert into raw.loads (kind, source, file_path, file_name, table_name, outcome, reason, row_counts)
-        values ('workbook_rows', 'api', %s, %s, %s, %s, %s, %s::jsonb)
-        returning load_id
-        """,
-        [
-            label,
-            label,
-            spec.table,
-            outcome,
-            reason,
-            msgspec.json.encode({spec.table: rows}).decode(),
-        ],
-    ).fetchone()[0]
 
 
 class StagingService:
@@ -105,104 +62,47 @@ class StagingService:
         )
 
     async def upload(self, request: structs.UploadRows) -> structs.UploadResult:
-        from loaders.workbook_load import load_workbook_rows
-
         spec = table_spec(request.table_name)
-        unknown = unknown_columns(spec, request.data)
+        unknown = undocumented_columns(spec, (column for row in request.data for column in row))
         if unknown:
-            raise ApiError(
-                422,
-                "unknown_columns",
-                f"{spec.name} has no column(s): {', '.join(unknown)}",
-                [{"field": "data", "values": unknown}],
-            )
+            raise unknown_columns(spec.name, unknown, "data")
         if not request.data:
             raise ApiError(
                 422,
                 "empty_data",
                 f"no rows for {spec.name}; to empty the table use DELETE /api/staging/blb-tables/{spec.name}?confirm=true",
             )
-
-        def write(conn: psycopg.Connection) -> structs.UploadResult:
-            with conn.transaction():
-                before = 0
-                if request.replace:
-                    # The count and the swap share the transaction: the figure is what was removed.
-                    conn.execute("select pg_advisory_xact_lock(%s, 0)", [WORKBOOK_LOCK])
-                    before = conn.execute(
-                        sql.SQL("select count(*) from {}").format(sql.Identifier("raw", spec.table))
-                    ).fetchone()[0]
-                outcome = load_workbook_rows(conn, spec.name, request.data, replace=request.replace)
-            return structs.UploadResult(
-                table_name=spec.name,
-                rows_inserted=outcome.tables[spec.name],
-                rows_deleted=before,
-                load_id=outcome.load_id,
-                warnings=outcome.warnings,
-            )
-
         try:
-            return await with_connection(self.settings, write)
+            outcome = await with_connection(
+                self.settings,
+                lambda conn: load_workbook_rows(
+                    conn, spec.name, request.data, replace=request.replace
+                ),
+            )
         except LoadError as exc:
             raise invalid_content(exc, "invalid_rows") from None
+        return structs.UploadResult(
+            table_name=spec.name,
+            rows_inserted=outcome.tables[spec.name],
+            rows_deleted=outcome.deleted.get(spec.name, 0),
+            load_id=outcome.load_id,
+            warnings=outcome.warnings,
+        )
 
     async def update(self, request: structs.UpdateRows) -> structs.UpdateResult:
         spec = table_spec(request.table_name)
-        filter_column = column_name(spec, request.filter_column)
-        columns = {name: column_name(spec, name) for name in request.updates}
         unknown = sorted(
-            name
-            for name, found in [(request.filter_column, filter_column), *columns.items()]
-            if found is None
+            name for name in (request.filter_column, *request.updates) if spec.column(name) is None
         )
         if unknown:
-            raise ApiError(
-                422,
-                "unknown_columns",
-                f"{spec.name} has no column(s): {', '.join(unknown)}",
-                [{"field": "filter_column/updates", "values": unknown}],
-            )
-        assignments = [(columns[name], cell_text(value)) for name, value in request.updates.items()]
-        match_value = cell_text(request.filter_value)
-        table = sql.Identifier("raw", spec.table)
-        condition = (
-            sql.SQL("{} is null").format(sql.Identifier(filter_column))
-            if match_value is None
-            else sql.SQL("{} = %s").format(sql.Identifier(filter_column))
-        )
-        statement = sql.SQL(
-            "update {} set {}, load_id = %s, source = 'api', file_name = %s, file_sha256 = %s,"
-            " loaded_at = now() where {}"
-        ).format(
-            table,
-            sql.SQL(", ").join(
-                sql.SQL("{} = %s").format(sql.Identifier(column)) for column, _ in assignments
+            raise unknown_columns(spec.name, unknown, "filter_column/updates")
+        outcome = await with_connection(
+            self.settings,
+            lambda conn: update_workbook_rows(
+                conn, spec.name, request.filter_column, request.filter_value, request.updates
             ),
-            condition,
         )
-        digest = hashlib.sha256(msgspec.json.encode(request)).hexdigest()
-
-        def write(conn: psycopg.Connection) -> structs.UpdateResult:
-            with conn.transaction():
-                conn.execute("select pg_advisory_xact_lock(%s, 0)", [WORKBOOK_LOCK])
-                load_id = _record_load(
-                    conn, spec, "updated", f"rows where {filter_column} = {match_value!r}", 0
-                )
-                params = [value for _, value in assignments]
-                params += [load_id, f"api:{spec.name}", digest]
-                if match_value is not None:
-                    params.append(match_value)
-                updated = conn.execute(statement, params).rowcount
-                if updated == 0:  # nothing written: no load to record
-                    conn.execute("delete from raw.loads where load_id = %s", [load_id])
-                    return structs.UpdateResult(spec.name, 0, None)
-                conn.execute(
-                    "update raw.loads set row_counts = %s::jsonb where load_id = %s",
-                    [msgspec.json.encode({spec.table: updated}).decode(), load_id],
-                )
-                return structs.UpdateResult(spec.name, updated, load_id)
-
-        return await with_connection(self.settings, write)
+        return structs.UpdateResult(spec.name, outcome.tables[spec.name], outcome.load_id)
 
     async def clear(self, table_name: str, confirm: bool) -> structs.ClearResult:
         spec = table_spec(table_name)
@@ -213,21 +113,10 @@ class StagingService:
                 [False],
                 "confirm",
             )
-
-        def write(conn: psycopg.Connection) -> structs.ClearResult:
-            with conn.transaction():
-                conn.execute("select pg_advisory_xact_lock(%s, 0)", [WORKBOOK_LOCK])
-                deleted = conn.execute(
-                    sql.SQL("delete from {}").format(sql.Identifier("raw", spec.table))
-                ).rowcount
-                conn.execute(
-                    "delete from raw.load_warnings where game_id is null and table_name = %s",
-                    [spec.table],
-                )
-                _record_load(conn, spec, "cleared", "table cleared through the API", deleted)
-            return structs.ClearResult(spec.name, deleted)
-
-        return await with_connection(self.settings, write)
+        outcome = await with_connection(
+            self.settings, lambda conn: clear_workbook_table(conn, spec.name)
+        )
+        return structs.ClearResult(spec.name, outcome.deleted[spec.name])
 
     async def upload_tracking(self, document: dict) -> structs.TrackingResult:
         from loaders.tracking import load_tracking_document
@@ -253,13 +142,4 @@ class StagingService:
             )
         except LoadError as exc:
             raise invalid_content(exc, "invalid_tracking") from None
-        return structs.TrackingResult(
-            game_id=game_id,
-            outcome=outcome.outcome,
-            reason=outcome.reason,
-            events=outcome.events,
-            shifts=outcome.shifts,
-            event_players=outcome.event_players,
-            warnings=outcome.warnings,
-            load_id=outcome.load_id,
-        )
+        return structs.TrackingResult(game_id=game_id, **tracking_load_fields(outcome))
