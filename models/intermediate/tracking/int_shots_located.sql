@@ -15,16 +15,16 @@ games as (select game_id, home_attacks_right_p1 from {{ ref('stg_tracker__games'
 entry_types as (select * from {{ ref('dim_zone_entry_type') }}),
 
 t as (
-    select
-        max(value) filter (where name = 'net_x_ft') as net_x,
-        max(value) filter (where name = 'blue_line_x_ft') as blue_line_x,
-        max(value) filter (where name = 'slot_x_min_ft') as slot_x_min,
-        max(value) filter (where name = 'slot_y_max_ft') as slot_y_max,
-        max(value) filter (where name = 'circles_x_min_ft') as circles_x_min,
-        max(value) filter (where name = 'circles_y_max_ft') as circles_y_max,
-        max(value) filter (where name = 'rebound_window_s') as rebound_window,
-        max(value) filter (where name = 'rush_window_s') as rush_window
-    from {{ ref('metric_thresholds') }}
+    {{ seed_values(ref('metric_thresholds'), {
+        'net_x_ft': 'net_x',
+        'blue_line_x_ft': 'blue_line_x',
+        'slot_x_min_ft': 'slot_x_min',
+        'slot_y_max_ft': 'slot_y_max',
+        'circles_x_min_ft': 'circles_x_min',
+        'circles_y_max_ft': 'circles_y_max',
+        'rebound_window_s': 'rebound_window',
+        'rush_window_s': 'rush_window',
+    }) }}
 ),
 
 shooter_points as (

@@ -12,6 +12,13 @@ schedule as (select * from {{ ref('dim_schedule') }}),
 
 weights as (select stat, weight from {{ ref('game_score_weights') }} where player_kind = 'goalie'),
 
+quality_start as (
+    {{ seed_values(ref('metric_thresholds'), {
+        'quality_start_save_pct': 'save_pct',
+        'quality_start_max_goals_against': 'max_goals_against',
+    }) }}
+),
+
 goalies as (
     select game_id, player_id, mode() within group (order by venue) as venue
     from (
@@ -81,7 +88,7 @@ final as (
         a.high_danger_goals_against,
         case
             when a.shots_against = 0 then null
-            else a.saves::numeric / a.shots_against >= 0.917 or a.goals_against <= 2
+            else a.saves::numeric / a.shots_against >= q.save_pct::numeric or a.goals_against <= q.max_goals_against
         end as is_quality_start,
         round((
             a.goals_against * (select weight from weights where stat = 'goals_against')
@@ -89,6 +96,7 @@ final as (
         )::numeric, 3) as game_score,
         a.has_usable_shifts as has_on_ice_data
     from assembled as a
+    cross join quality_start as q
 )
 
 select * from final

@@ -273,21 +273,10 @@ final as (
         a.load_id
     from assembled as a
     cross join (
-        select
-            max(weight) filter (where stat = 'goals') as goals,
-            max(weight) filter (where stat = 'a1') as a1,
-            max(weight) filter (where stat = 'a2') as a2,
-            max(weight) filter (where stat = 'sog') as sog,
-            max(weight) filter (where stat = 'blocks') as blocks,
-            max(weight) filter (where stat = 'penalties_drawn') as penalties_drawn,
-            max(weight) filter (where stat = 'penalties_taken') as penalties_taken,
-            max(weight) filter (where stat = 'fo_wins') as fo_wins,
-            max(weight) filter (where stat = 'fo_losses') as fo_losses,
-            max(weight) filter (where stat = 'cf_5v5') as cf_5v5,
-            max(weight) filter (where stat = 'ca_5v5') as ca_5v5,
-            max(weight) filter (where stat = 'gf_5v5') as gf_5v5,
-            max(weight) filter (where stat = 'ga_5v5') as ga_5v5
-        from weights
+        {{ seed_values('weights', [
+            'goals', 'a1', 'a2', 'sog', 'blocks', 'penalties_drawn', 'penalties_taken',
+            'fo_wins', 'fo_losses', 'cf_5v5', 'ca_5v5', 'gf_5v5', 'ga_5v5',
+        ], key_column='stat', value_column='weight') }}
     ) as w
 )
 

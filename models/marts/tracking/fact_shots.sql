@@ -9,6 +9,14 @@ on_ice_goalies as (
     group by event_id
 ),
 
+-- The danger levels' cut-offs, from the seed that names them.
+danger_cuts as (
+    select
+        min(danger_points) filter (where is_scoring_chance) as scoring_chance_min,
+        min(danger_points) filter (where is_high_danger) as high_danger_min
+    from {{ ref('dim_danger_level') }}
+),
+
 final as (
     select
         s.shot_id,
@@ -43,14 +51,15 @@ final as (
         s.is_rush,
         s.danger_points,
         s.danger_method,
-        s.danger_points >= 2 as is_scoring_chance,
-        s.danger_points >= 3 as is_high_danger,
+        s.danger_points >= d.scoring_chance_min as is_scoring_chance,
+        s.danger_points >= d.high_danger_min as is_high_danger,
         s.strength_state,
         s.situation,
         coalesce(not s.opp_goalie_on, false) as is_empty_net,
         s.load_id
     from shots as s
     left join on_ice_goalies as g on g.event_id = s.event_id
+    cross join danger_cuts as d
 )
 
 select * from final
