@@ -1,11 +1,4 @@
 with play_details as (select * from {{ ref('stg_blb__play_details') }})
 
-select
-    play_detail_id,
-    play_detail_code,
-    play_detail_name,
-    play_category,
-    skill_level,
-    description,
-    load_id
-from play_details
+-- The staging model already holds the published columns; the contract (yml) fixes the list.
+select * from play_details

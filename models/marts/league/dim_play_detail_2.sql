@@ -1,11 +1,4 @@
 with play_details_2 as (select * from {{ ref('stg_blb__play_details_2') }})
 
-select
-    play_detail_2_id,
-    play_detail_2_code,
-    play_detail_2_name,
-    play_category,
-    skill_level,
-    description,
-    load_id
-from play_details_2
+-- The staging model already holds the published columns; the contract (yml) fixes the list.
+select * from play_details_2
