@@ -30,13 +30,7 @@ entry_values as (
 
 final as (
     select
-        e.event_id,
-        e.game_id,
-        e.period,
-        e.elapsed_s,
-        e.game_seconds,
-        e.venue,
-        e.team_id,
+        {{ event_fact_columns('e') }},
         r.actor_player_id as player_id,
         e.detail1 = 'Zone_{{ kind }}' as is_successful,
         e.detail2 as {{ kind | lower }}_method,

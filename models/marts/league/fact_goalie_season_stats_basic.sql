@@ -7,20 +7,11 @@ players as (select * from {{ ref('stg_blb__players') }}),
 teams as (select * from {{ ref('stg_blb__teams') }}),
 
 goalie_lines as (
-    select lines.*, scopes.scope_game_type
-    from lines
-    cross join lateral (values (lines.game_type), ('All')) as scopes (scope_game_type)
+    {{ scoped_by_game_type('lines') }}
     where lines.played and lines.player_position = 'Goalie'
 ),
 
-main_team as (
-    select distinct on (player_id, season_id, scope_game_type)
-        player_id, season_id, scope_game_type, team_id
-    from goalie_lines
-    where team_id is not null
-    group by player_id, season_id, scope_game_type, team_id
-    order by player_id, season_id, scope_game_type, count(*) desc, max(game_date) desc nulls last, team_id
-),
+main_team as ({{ main_team_by_scope('goalie_lines') }}),
 
 totals as (
     select
@@ -32,9 +23,7 @@ totals as (
         count(*)::integer as games_played,
         -- A goalie listed for his team is credited with its result (the sheet names no goalie
         -- of record when two share a game).
-        count(*) filter (where result = 'W')::integer as wins,
-        count(*) filter (where result = 'L')::integer as losses,
-        count(*) filter (where result = 'T')::integer as ties,
+        {{ result_counts() }},
         coalesce(sum(goals_against), 0)::integer as goals_against,
         coalesce(sum(shutouts), 0)::integer as shutouts,
         coalesce(sum(goals), 0)::integer as goals,

@@ -7,21 +7,12 @@ players as (select * from {{ ref('stg_blb__players') }}),
 teams as (select * from {{ ref('stg_blb__teams') }}),
 
 skater_lines as (
-    select lines.*, scopes.scope_game_type
-    from lines
-    cross join lateral (values (lines.game_type), ('All')) as scopes (scope_game_type)
+    {{ scoped_by_game_type('lines') }}
     where lines.played and lines.player_position is distinct from 'Goalie'
 ),
 
 -- A player who subbed for another team keeps the team he played most games for.
-main_team as (
-    select distinct on (player_id, season_id, scope_game_type)
-        player_id, season_id, scope_game_type, team_id
-    from skater_lines
-    where team_id is not null
-    group by player_id, season_id, scope_game_type, team_id
-    order by player_id, season_id, scope_game_type, count(*) desc, max(game_date) desc nulls last, team_id
-),
+main_team as ({{ main_team_by_scope('skater_lines') }}),
 
 totals as (
     select

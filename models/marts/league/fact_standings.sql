@@ -4,17 +4,16 @@ with team_games as (select * from {{ ref('int_official_games_unpivoted') }}),
 
 teams as (select * from {{ ref('stg_blb__teams') }}),
 
+scoped as ({{ scoped_by_game_type('team_games') }}),
+
 scoped_games as (
     select
-        team_games.*,
-        scopes.scope_game_type,
+        scoped.*,
         row_number() over (
-            partition by team_games.team_id, team_games.season_id, scopes.scope_game_type
-            order by team_games.game_date desc nulls last, team_games.game_time desc nulls last,
-                team_games.game_id desc
+            partition by scoped.team_id, scoped.season_id, scoped.scope_game_type
+            order by scoped.game_date desc nulls last, scoped.game_time desc nulls last, scoped.game_id desc
         ) as games_ago
-    from team_games
-    cross join lateral (values (team_games.game_type), ('All')) as scopes (scope_game_type)
+    from scoped
 ),
 
 -- The streak is the run of results equal to the latest one, counted back to the first
@@ -41,14 +40,7 @@ totals as (
         team_id,
         season_id,
         scope_game_type as game_type,
-        max(season) as season,
-        count(*)::integer as games_played,
-        count(*) filter (where result = 'W')::integer as wins,
-        count(*) filter (where result = 'L')::integer as losses,
-        count(*) filter (where result = 'T')::integer as ties,
-        sum(standings_points)::integer as points,
-        sum(goals_for)::integer as goals_for,
-        sum(goals_against)::integer as goals_against,
+        {{ official_record_columns() }},
         count(*) filter (where result = 'W' and games_ago <= 5) as last_5_wins,
         count(*) filter (where result = 'L' and games_ago <= 5) as last_5_losses,
         count(*) filter (where result = 'T' and games_ago <= 5) as last_5_ties

@@ -6,16 +6,10 @@ lines as (select * from {{ ref('int_official_roster_lines_joined') }}),
 
 teams as (select * from {{ ref('stg_blb__teams') }}),
 
-scoped_games as (
-    select team_games.*, scopes.scope_game_type
-    from team_games
-    cross join lateral (values (team_games.game_type), ('All')) as scopes (scope_game_type)
-),
+scoped_games as ({{ scoped_by_game_type('team_games') }}),
 
 scoped_lines as (
-    select lines.*, scopes.scope_game_type
-    from lines
-    cross join lateral (values (lines.game_type), ('All')) as scopes (scope_game_type)
+    {{ scoped_by_game_type('lines') }}
     where lines.played and lines.team_id is not null
 ),
 
@@ -24,14 +18,7 @@ results as (
         team_id,
         season_id,
         scope_game_type as game_type,
-        max(season) as season,
-        count(*)::integer as games_played,
-        count(*) filter (where result = 'W')::integer as wins,
-        count(*) filter (where result = 'L')::integer as losses,
-        count(*) filter (where result = 'T')::integer as ties,
-        sum(standings_points)::integer as points,
-        sum(goals_for)::integer as goals_for,
-        sum(goals_against)::integer as goals_against,
+        {{ official_record_columns() }},
         count(*) filter (where goals_against = 0)::integer as shutouts
     from scoped_games
     group by team_id, season_id, scope_game_type

@@ -6,11 +6,7 @@ roles as ({{ role_player_columns(ref('fact_event_players'), {'event_player_1': '
 
 final as (
     select
-        e.event_id,
-        e.game_id,
-        e.period,
-        e.elapsed_s,
-        e.game_seconds,
+        {{ event_fact_columns('e', with_side=false) }},
         e.venue as winner_venue,
         e.team_id as winner_team_id,
         e.opp_team_id as loser_team_id,

@@ -15,13 +15,7 @@ roles as ({{ role_player_columns(ref('fact_event_players'), {'event_player_1': '
 
 final as (
     select
-        e.event_id,
-        e.game_id,
-        e.period,
-        e.elapsed_s,
-        e.game_seconds,
-        e.venue,
-        e.team_id,
+        {{ event_fact_columns('e') }},
         r.taken_by_player_id,
         r.drawn_by_player_id,
         e.detail1 as penalty_class,

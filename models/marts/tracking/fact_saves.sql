@@ -4,13 +4,7 @@ roles as ({{ role_player_columns(ref('fact_event_players'), {'event_player_1': '
 
 final as (
     select
-        e.event_id,
-        e.game_id,
-        e.period,
-        e.elapsed_s,
-        e.game_seconds,
-        e.venue,
-        e.team_id,
+        {{ event_fact_columns('e') }},
         r.goalie_player_id,
         r.shooter_player_id,
         e.detail1 as save_result,

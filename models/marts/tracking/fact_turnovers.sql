@@ -6,13 +6,7 @@ roles as ({{ role_player_columns(ref('fact_event_players'), {'event_player_1': '
 
 final as (
     select
-        e.event_id,
-        e.game_id,
-        e.period,
-        e.elapsed_s,
-        e.game_seconds,
-        e.venue,
-        e.team_id,
+        {{ event_fact_columns('e') }},
         r.actor_player_id as player_id,
         r.opponent_player_id,
         case e.detail1
