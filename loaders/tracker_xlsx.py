@@ -20,6 +20,7 @@ Columns whose name ends in `_` are input hints and are otherwise ignored.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
 from loaders.core import (
     BadValue,
@@ -426,7 +427,11 @@ def _settle_team(
         player["team"] = side
 
 
-def _puck_points(sheet: _Rows, by_idx: dict[int, dict], warnings: list[LoadWarning]) -> None:
+def _located_points(
+    sheet: _Rows, by_idx: dict[int, dict], warnings: list[LoadWarning]
+) -> Iterator[tuple[int, list, dict, dict]]:
+    """(index, row, event, point) for each row of an xy sheet; a row whose event the events
+    sheet does not hold is a warning, and skipped."""
     for index, row in enumerate(sheet.sheet.rows):
         idx = sheet.get(row, index, "event_index", _required_int) - 1
         event = by_idx.get(idx)
@@ -438,22 +443,17 @@ def _puck_points(sheet: _Rows, by_idx: dict[int, dict], warnings: list[LoadWarni
                 )
             )
             continue
+        yield index, row, event, point
+
+
+def _puck_points(sheet: _Rows, by_idx: dict[int, dict], warnings: list[LoadWarning]) -> None:
+    for _, _, event, point in _located_points(sheet, by_idx, warnings):
         event["puckXY"].append(point)
 
 
 def _player_points(sheet: _Rows, by_idx: dict[int, dict], warnings: list[LoadWarning]) -> None:
-    for index, row in enumerate(sheet.sheet.rows):
-        idx = sheet.get(row, index, "event_index", _required_int) - 1
-        event = by_idx.get(idx)
+    for index, row, event, point in _located_points(sheet, by_idx, warnings):
         role = sheet.get(row, index, "player_role", text)
-        point = _sheet_point(sheet, row, index)
-        if event is None:
-            warnings.append(
-                LoadWarning(
-                    "xy_without_event", sheet.sheet.where(index), f"no event {idx} for this point"
-                )
-            )
-            continue
         if role == "net":
             event["netXY"] = point
             continue
@@ -466,7 +466,7 @@ def _player_points(sheet: _Rows, by_idx: dict[int, dict], warnings: list[LoadWar
                 LoadWarning(
                     "xy_without_player",
                     sheet.sheet.where(index),
-                    f"event {idx} has no {role} with jersey {jersey} for this point",
+                    f"event {event['idx']} has no {role} with jersey {jersey} for this point",
                 )
             )
             continue
