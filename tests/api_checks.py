@@ -1,4 +1,5 @@
-"""Checks the admin-API tests share: a fingerprint of every raw table, and hostile names.
+"""Checks the admin-API tests share: a fingerprint of every raw table, hostile names, the error
+body every 4xx carries, and a one-line query.
 
 A fingerprint is each raw table's row count and an md5 over its rows (lineage and load time
 left out, so only data counts); comparing fingerprints before and after a request proves what
@@ -7,6 +8,7 @@ it changed and what it left alone.
 
 from __future__ import annotations
 
+import httpx
 import psycopg
 from psycopg import sql
 
@@ -72,3 +74,18 @@ def fingerprint(url: str) -> dict[str, tuple[int, str]]:
 
 def changed_tables(before: dict, after: dict) -> set[str]:
     return {t for t in before.keys() | after.keys() if before.get(t) != after.get(t)}
+
+
+def rows(url: str, query: str, *params) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def error(response: httpx.Response, status: int, code: str | None = None) -> dict:
+    """The response is the API's error body (detail, code, errors) with this status and code."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"detail", "code", "errors"}
+    if code:
+        assert body["code"] == code, body
+    return body

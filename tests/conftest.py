@@ -1,5 +1,8 @@
 """A real PostgreSQL for the whole test session, and a fresh migrated database per test module.
 
+API test modules define a module fixture `setup` (the server's URL and keys); `http` and `admin`
+below are clients with its run and admin keys.
+
 The server is the embedded one (state under .benchsight/test, apart from the development
 server), or the server of TEST_DATABASE_URL (a URL whose user may create databases). Migrations
 run once into a template database; each module gets a clone of it, which takes milliseconds.
@@ -13,9 +16,11 @@ from itertools import count
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import psycopg
 import pytest
 from psycopg import sql
+from runs_harness import client
 
 from benchsight.config import REPO_ROOT
 from benchsight.db import migrate
@@ -113,3 +118,19 @@ def db_url(pg_admin_url: str, template_db: str) -> Iterator[str]:
         conn.execute(
             sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
         )
+
+
+@pytest.fixture(scope="module")
+def http(setup: dict) -> Iterator[httpx.Client]:
+    """A client of the module's API server with its `run` key."""
+    with client(setup["url"], setup["run"]) as c:
+        c.timeout = 120
+        yield c
+
+
+@pytest.fixture(scope="module")
+def admin(setup: dict) -> Iterator[httpx.Client]:
+    """A client of the module's API server with its `admin` key."""
+    with client(setup["url"], setup["admin"]) as c:
+        c.timeout = 120
+        yield c

@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from api_checks import HOSTILE_COLUMNS, changed_tables, fingerprint
+from api_checks import HOSTILE_COLUMNS, changed_tables, error, fingerprint, rows
 from fixture_league import OFFICIAL_FINALS, SEASON_ID, build_fixture_workbook
-from runs_harness import api_server, api_settings, client, create_key, wait_terminal, worker_process
+from runs_harness import api_server, api_settings, create_key, wait_terminal, worker_process
 
 from benchsight.config import REPO_ROOT
 from loaders.tables import TRACKER_TABLES
@@ -59,33 +59,6 @@ def setup(db_url: str, fixtures_dir: Path, tmp_path_factory):
             "run": create_key(db_url, "run"),
             "admin": create_key(db_url, "admin"),
         }
-
-
-@pytest.fixture(scope="module")
-def http(setup) -> httpx.Client:
-    with client(setup["url"], setup["run"]) as c:
-        c.timeout = 120
-        yield c
-
-
-@pytest.fixture(scope="module")
-def admin(setup) -> httpx.Client:
-    with client(setup["url"], setup["admin"]) as c:
-        yield c
-
-
-def rows(url: str, query: str, *params) -> list[tuple]:
-    with psycopg.connect(url) as conn:
-        return conn.execute(query, params).fetchall()
-
-
-def error(response: httpx.Response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"detail", "code", "errors"}
-    if code:
-        assert body["code"] == code, body
-    return body
 
 
 def upload(http: httpx.Client, game_id: int, name: str, data: bytes, content_type: str, **params):

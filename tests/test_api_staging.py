@@ -9,10 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
-import psycopg
 import pytest
-from api_checks import HOSTILE_COLUMNS, HOSTILE_NAMES, changed_tables, fingerprint
+from api_checks import HOSTILE_COLUMNS, HOSTILE_NAMES, changed_tables, error, fingerprint, rows
 from runs_harness import api_server, api_settings, client, create_key, make_tiny_project
 
 from loaders.tables import WORKBOOK_SHEETS
@@ -48,32 +46,6 @@ def setup(db_url: str, tmp_path_factory):
             "read": create_key(db_url, "read"),
             "admin": create_key(db_url, "admin"),
         }
-
-
-@pytest.fixture(scope="module")
-def http(setup) -> httpx.Client:
-    with client(setup["url"], setup["run"]) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def admin(setup) -> httpx.Client:
-    with client(setup["url"], setup["admin"]) as c:
-        yield c
-
-
-def rows(url: str, query: str, *params) -> list[tuple]:
-    with psycopg.connect(url) as conn:
-        return conn.execute(query, params).fetchall()
-
-
-def error(response: httpx.Response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"detail", "code", "errors"}
-    if code:
-        assert body["code"] == code, body
-    return body
 
 
 def test_list_names_the_16_tables_with_zero_rows(setup, http):

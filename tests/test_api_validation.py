@@ -9,6 +9,7 @@ from __future__ import annotations
 import httpx
 import psycopg
 import pytest
+from api_checks import error
 from runs_harness import (
     api_server,
     api_settings,
@@ -44,61 +45,46 @@ def setup(db_url: str, tmp_path_factory):
         }
 
 
-@pytest.fixture(scope="module")
-def http(setup) -> httpx.Client:
-    with client(setup["url"], setup["run"]) as c:
-        yield c
-
-
-def _error(response: httpx.Response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"detail", "code", "errors"}
-    if code:
-        assert body["code"] == code, body
-    return body
-
-
 def test_bad_mode_and_wrong_types_are_422(http):
-    body = _error(http.post("/api/etl/trigger", json={"mode": "turbo"}), 422, "validation_error")
+    body = error(http.post("/api/etl/trigger", json={"mode": "turbo"}), 422, "validation_error")
     assert "mode" in str(body["errors"])
-    _error(http.post("/api/etl/trigger", json={"game_ids": "101"}), 422, "validation_error")
-    _error(http.post("/api/etl/trigger", json={"game_ids": [-3]}), 422, "validation_error")
-    _error(
+    error(http.post("/api/etl/trigger", json={"game_ids": "101"}), 422, "validation_error")
+    error(http.post("/api/etl/trigger", json={"game_ids": [-3]}), 422, "validation_error")
+    error(
         http.post("/api/etl/trigger", json={"options": {"threads": "many"}}),
         422,
         "validation_error",
     )
-    _error(http.post("/api/etl/trigger", json={"surprise": True}), 422, "validation_error")
+    error(http.post("/api/etl/trigger", json={"surprise": True}), 422, "validation_error")
 
 
 def test_malformed_json_is_400(http):
     response = http.post(
         "/api/etl/trigger", content=b'{"mode": ', headers={"Content-Type": "application/json"}
     )
-    _error(response, 400, "malformed_json")
+    error(response, 400, "malformed_json")
 
 
 def test_unknown_games_tables_and_empty_selections_are_400_naming_them(http):
-    body = _error(
+    body = error(
         http.post("/api/etl/trigger", json={"mode": "single", "game_ids": [101, 999, 998]}),
         400,
         "unknown_games",
     )
     assert body["errors"][0]["values"] == [998, 999]
-    body = _error(
+    body = error(
         http.post("/api/etl/trigger", json={"tables": ["doubled", "fact_nothing"]}),
         400,
         "unknown_tables",
     )
     assert body["errors"][0]["values"] == ["fact_nothing"]
-    body = _error(
+    body = error(
         http.post("/api/etl/trigger", json={"tables": ["doubled"], "exclude_tables": ["doubled"]}),
         400,
         "empty_selection",
     )
-    _error(http.post("/api/etl/trigger", json={"mode": "single"}), 400, "empty_selection")
-    _error(
+    error(http.post("/api/etl/trigger", json={"mode": "single"}), 400, "empty_selection")
+    error(
         http.post(
             "/api/etl/trigger",
             json={"mode": "single", "game_ids": [101], "exclude_game_ids": [101]},
@@ -110,30 +96,30 @@ def test_unknown_games_tables_and_empty_selections_are_400_naming_them(http):
 
 def test_oversized_body_is_413(http):
     response = http.post("/api/etl/trigger", json={"tables": ["x" * 150] * 40})
-    _error(response, 413)
+    error(response, 413)
 
 
 def test_keys_and_scopes(setup):
     with client(setup["url"], None) as anonymous:
         assert anonymous.get("/api/health").status_code == 200
-        _error(anonymous.get("/api/etl/history"), 401, "unauthorized")
-        _error(anonymous.post("/api/etl/trigger", json={}), 401, "unauthorized")
+        error(anonymous.get("/api/etl/history"), 401, "unauthorized")
+        error(anonymous.post("/api/etl/trigger", json={}), 401, "unauthorized")
     with client(setup["url"], "bsk_00000000_not-a-real-key") as forged:
-        _error(forged.get("/api/etl/history"), 401, "unauthorized")
+        error(forged.get("/api/etl/history"), 401, "unauthorized")
     with httpx.Client(base_url=setup["url"], headers={"X-API-Key": setup["read"]}) as reader:
         assert reader.get("/api/etl/history").status_code == 200
-        _error(reader.post("/api/etl/trigger", json={"mode": "full"}), 403, "forbidden")
-        _error(reader.post("/api/etl/cancel/1"), 403, "forbidden")
+        error(reader.post("/api/etl/trigger", json={"mode": "full"}), 403, "forbidden")
+        error(reader.post("/api/etl/cancel/1"), 403, "forbidden")
     with client(setup["url"], setup["run"]) as runner:
-        _error(
+        error(
             runner.put("/api/etl/schedules/nightly", json={"cron": "0 4 * * *"}), 403, "forbidden"
         )
 
 
 def test_unknown_runs_are_404(http):
-    _error(http.get("/api/etl/status/424242"), 404, "not_found")
-    _error(http.post("/api/etl/cancel/424242"), 404, "not_found")
-    _error(http.get("/api/etl/logs/424242"), 404, "not_found")
+    error(http.get("/api/etl/status/424242"), 404, "not_found")
+    error(http.post("/api/etl/cancel/424242"), 404, "not_found")
+    error(http.get("/api/etl/logs/424242"), 404, "not_found")
 
 
 def test_nothing_was_queued(setup):
@@ -159,12 +145,12 @@ def test_schedules_are_listed_and_changed_by_admin_keys(setup):
         assert changed.json()["cron"] == "30 2 * * *" and changed.json()["next_run_at"].endswith(
             "02:30:00Z"
         )
-        _error(
+        error(
             http.put("/api/etl/schedules/nightly", json={"cron": "every night"}),
             400,
             "invalid_cron",
         )
-        _error(
+        error(
             http.put("/api/etl/schedules/Bad Name", json={"cron": "0 3 * * *"}), 400, "invalid_name"
         )
 
