@@ -14,4 +14,3 @@ from stats
 inner join seasons on seasons.season_id = stats.season_id
 where seasons.is_current and stats.game_type = 'All'{% if where %} and {{ where }}{% endif %}
 {%- endmacro %}
-

@@ -17,7 +17,7 @@ breaks as (
         case
             when event_type = 'Faceoff' then 1
             when lag(ends_sequence) over w then 1
-            when lag(period) over w is distinct from period then 1
+            when (lag(period) over w is distinct from period) then 1
             else 0
         end as starts_sequence
     from flagged

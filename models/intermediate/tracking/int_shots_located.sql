@@ -70,12 +70,12 @@ oriented as (
 rebounds as (
     select distinct o.shot_id
     from oriented as o
-    inner join shots as prior
-        on prior.game_id = o.game_id and prior.venue = o.venue and prior.sequence_no = o.sequence_no
+    inner join shots as earlier
+        on earlier.game_id = o.game_id and earlier.venue = o.venue and earlier.sequence_no = o.sequence_no
     cross join t
-    where prior.event_idx < o.event_idx
-        and prior.outcome in ('saved', 'missed', 'blocked')
-        and o.elapsed_s - prior.elapsed_s between 0 and t.rebound_window
+    where earlier.event_idx < o.event_idx
+        and earlier.outcome in ('saved', 'missed', 'blocked')
+        and o.elapsed_s - earlier.elapsed_s between 0 and t.rebound_window
 ),
 
 controlled_entries as (

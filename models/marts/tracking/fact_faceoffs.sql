@@ -2,7 +2,9 @@
 -- winner's view.
 with events as (select * from {{ ref('fact_events') }} where event_type = 'Faceoff'),
 
-roles as ({{ role_player_columns(ref('fact_event_players'), {'event_player_1': 'winner', 'opp_player_1': 'loser'}, 'events') }}),
+roles as (
+    {{ role_player_columns(ref('fact_event_players'), {'event_player_1': 'winner', 'opp_player_1': 'loser'}, 'events') }}
+),
 
 final as (
     select

@@ -11,7 +11,11 @@ defaults as (
     from {{ ref('metric_thresholds') }}
 ),
 
-roles as ({{ role_player_columns(ref('fact_event_players'), {'event_player_1': 'taken_by', 'opp_player_1': 'drawn_by'}, 'events') }}),
+roles as (
+    {{ role_player_columns(
+        ref('fact_event_players'), {'event_player_1': 'taken_by', 'opp_player_1': 'drawn_by'}, 'events'
+    ) }}
+),
 
 final as (
     select

@@ -1,6 +1,8 @@
 with events as (select * from {{ ref('fact_events') }} where event_type = 'Save'),
 
-roles as ({{ role_player_columns(ref('fact_event_players'), {'event_player_1': 'goalie', 'opp_player_1': 'shooter'}, 'events') }}),
+roles as (
+    {{ role_player_columns(ref('fact_event_players'), {'event_player_1': 'goalie', 'opp_player_1': 'shooter'}, 'events') }}
+),
 
 final as (
     select

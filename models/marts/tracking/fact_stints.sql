@@ -28,10 +28,12 @@ ordered as (
         st.home_jerseys,
         st.away_jerseys,
         case
-            when lag(s.end_elapsed_s) over w = s.start_elapsed_s
+            when (
+                lag(s.end_elapsed_s) over w = s.start_elapsed_s
                 and lag(s.period) over w = s.period
                 and lag(st.home_jerseys) over w is not distinct from st.home_jerseys
                 and lag(st.away_jerseys) over w is not distinct from st.away_jerseys
+            )
                 then 0
             else 1
         end as starts_stint

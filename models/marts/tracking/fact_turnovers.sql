@@ -2,7 +2,9 @@ with events as (select * from {{ ref('fact_events') }} where event_type = 'Turno
 
 giveaway_types as (select * from {{ ref('dim_giveaway_type') }}),
 
-roles as ({{ role_player_columns(ref('fact_event_players'), {'event_player_1': 'actor', 'opp_player_1': 'opponent'}, 'events') }}),
+roles as (
+    {{ role_player_columns(ref('fact_event_players'), {'event_player_1': 'actor', 'opp_player_1': 'opponent'}, 'events') }}
+),
 
 final as (
     select
