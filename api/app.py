@@ -20,6 +20,7 @@ from litestar.response import Redirect
 from psycopg_pool import AsyncConnectionPool
 
 from api.auth.middleware import OPEN_PATHS, ApiKeyMiddleware
+from api.deps import API_KEY_ID
 from api.docs import asset_routers, openapi_config
 from api.errors import EXCEPTION_HANDLERS
 from api.games.controller import games_routes
@@ -119,6 +120,7 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
         ],
         lifespan=[lifespan],
         middleware=[DefineMiddleware(ApiKeyMiddleware, exclude=[f"^{p}" for p in OPEN_PATHS])],
+        dependencies=API_KEY_ID,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config(_version()),
         cors_config=cors,

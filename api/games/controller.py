@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Router, delete, get, post, put
+from litestar import Controller, delete, get, post, put
 from litestar.datastructures import State, UploadFile
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.auth.middleware import requires
+from api.deps import ApiKeyId, service_dependency, with_upload_limit
 from api.games import structs
 from api.games.service import GamesService, UploadedFile
 from api.runs.service import RunsService
@@ -31,7 +32,7 @@ def provide_games_service(state: State) -> GamesService:
 
 Service = NamedDependency[GamesService]
 GamePath = Annotated[int, FromPath]
-DEPENDENCIES = {"service": Provide(provide_games_service, sync_to_thread=False)}
+DEPENDENCIES = service_dependency(provide_games_service)
 
 
 @dataclass
@@ -107,10 +108,10 @@ class GameTrackingController(Controller):
     @post("/{game_id:int}/tracking", status_code=HTTP_200_OK)
     async def upload_tracking(
         self,
-        request: Request,
         game_id: GamePath,
         data: Annotated[TrackingForm, Body(media_type=RequestEncodingType.MULTI_PART)],
         service: Service,
+        api_key_id: ApiKeyId,
         build: FromQuery[bool] = False,
     ) -> structs.TrackingUpload:
         """Validate and load a tracker export (multipart field `file`) atomically, replacing the
@@ -120,16 +121,8 @@ class GameTrackingController(Controller):
             content_type=data.file.content_type or "",
             data=await data.file.read(),
         )
-        key = getattr(request.user, "key_id", None)
-        return await service.upload_tracking(game_id, upload, build, key)
+        return await service.upload_tracking(game_id, upload, build, api_key_id)
 
 
 def games_routes(settings: ApiSettings) -> list:
-    return [
-        GamesController,
-        Router(
-            path="/",
-            route_handlers=[GameTrackingController],
-            request_max_body_size=settings.max_upload_bytes,
-        ),
-    ]
+    return [GamesController, with_upload_limit(settings, GameTrackingController)]

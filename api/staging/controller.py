@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Router, delete, get, post, put
+from litestar import Controller, delete, get, post, put
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from api.auth.middleware import requires
+from api.deps import service_dependency, with_upload_limit
 from api.settings import ApiSettings
 from api.staging import structs
 from api.staging.service import StagingService
@@ -25,7 +26,7 @@ def provide_staging_service(state: State) -> StagingService:
 
 
 Service = NamedDependency[StagingService]
-DEPENDENCIES = {"service": Provide(provide_staging_service, sync_to_thread=False)}
+DEPENDENCIES = service_dependency(provide_staging_service)
 
 
 class StagingController(Controller):
@@ -78,11 +79,4 @@ class StagingUploadController(Controller):
 
 
 def staging_routes(settings: ApiSettings) -> list:
-    return [
-        StagingController,
-        Router(
-            path="/",
-            route_handlers=[StagingUploadController],
-            request_max_body_size=settings.max_upload_bytes,
-        ),
-    ]
+    return [StagingController, with_upload_limit(settings, StagingUploadController)]

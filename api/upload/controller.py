@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from api.auth.middleware import requires
+from api.deps import ApiKeyId, service_dependency
 from api.runs.service import RunsService
 from api.runs.structs import Run
 from api.upload import structs
@@ -28,16 +29,16 @@ Service = NamedDependency[UploadService]
 class UploadController(Controller):
     path = "/api/upload"
     tags = ["upload"]  # noqa: RUF012 (Litestar reads these class attributes)
-    dependencies = {"service": Provide(provide_upload_service, sync_to_thread=False)}  # noqa: RUF012 (Litestar reads these class attributes)
+    dependencies = service_dependency(provide_upload_service)
     guards = [requires("read")]  # noqa: RUF012 (Litestar reads these class attributes)
 
     @post("/to-supabase", status_code=HTTP_202_ACCEPTED, guards=[requires("run")])
     async def to_supabase(
-        self, request: Request, data: JSONBody[structs.PublishRequest], service: Service
+        self, data: JSONBody[structs.PublishRequest], service: Service, api_key_id: ApiKeyId
     ) -> Run:
         """A run that rebuilds the selected published tables in the target database: `mode`
         picks a group, `pattern` narrows it by name, `tables` names them outright."""
-        return await service.to_supabase(data, getattr(request.user, "key_id", None))
+        return await service.to_supabase(data, api_key_id)
 
     @get("/status/{run_id:int}")
     async def status(self, run_id: FromPath[int], service: Service) -> Run:

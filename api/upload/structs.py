@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from api.deps import NameList, no_names
+
 PublishMode = Literal["all", "dims", "facts", "qa", "basic", "tracking"]
-Name = Annotated[str, Meta(min_length=1, max_length=200)]
 
 
 class PublishOptions(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -21,12 +22,10 @@ class PublishOptions(Struct, forbid_unknown_fields=True, kw_only=True):
 
 class PublishRequest(Struct, forbid_unknown_fields=True, kw_only=True):
     mode: PublishMode = "all"
-    tables: Annotated[list[Name], Meta(max_length=500)] = msgspec.field(default_factory=list)
+    tables: NameList = no_names()
     pattern: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
     """A shell-style name pattern (`fact_player*`) over the published tables of the mode."""
-    exclude_tables: Annotated[list[Name], Meta(max_length=500)] = msgspec.field(
-        default_factory=list
-    )
+    exclude_tables: NameList = no_names()
     options: PublishOptions = msgspec.field(default_factory=PublishOptions)
 
 
