@@ -21,7 +21,8 @@ import psycopg
 from procrastinate.jobs import Status
 
 from api.runs.executor import reap_stalled_runs, worker_name
-from api.runs.tasks import BUILD_TASK, register
+from api.runs.service import BUILD_TASK
+from api.runs.tasks import register
 from api.settings import ApiSettings
 
 log = logging.getLogger("benchsight.worker")
@@ -41,17 +42,6 @@ def make_app(settings: ApiSettings, *, sync: bool = False) -> procrastinate.App:
     app = procrastinate.App(connector=connector)
     register(app)
     return app
-
-
-def defer_build_sync(settings: ApiSettings, run_id: int) -> int:
-    """Queue a run from synchronous code (the schedule ticker runs in a thread)."""
-    from api.runs.service import build_lock
-
-    app = make_app(settings, sync=True)
-    with app.open():
-        return app.configure_task(
-            BUILD_TASK, lock=build_lock(settings), queue=settings.queue
-        ).defer(run_id=run_id)
 
 
 async def run_worker(settings: ApiSettings, install_signal_handlers: bool = True) -> None:

@@ -55,6 +55,15 @@ class Selection:
     def as_dict(self) -> dict[str, object]:
         return {"select": list(self.select), "exclude": list(self.exclude), "vars": dict(self.vars)}
 
+    @classmethod
+    def from_dict(cls, stored: Mapping[str, object]) -> Selection:
+        """The inverse of `as_dict` (a run's selection as ops.runs stores it)."""
+        return cls(
+            tuple(stored.get("select") or ()),  # type: ignore[arg-type]
+            tuple(stored.get("exclude") or ()),  # type: ignore[arg-type]
+            dict(stored.get("vars") or {}),  # type: ignore[arg-type]
+        )
+
     def dbt_vars(self) -> dict[str, object] | None:
         """--vars for dbt: everything but the games, which travel in the environment."""
         rest = {k: v for k, v in self.vars.items() if k != GAME_IDS_VAR}

@@ -23,9 +23,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from api.runs.store import TERMINAL
 from benchsight.config import REPO_ROOT, get_settings
-
-TERMINAL = ("succeeded", "failed", "cancelled")
 
 PROFILE = """
 tiny:

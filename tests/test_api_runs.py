@@ -296,9 +296,21 @@ def test_retry_from_failure_reruns_only_what_failed(setup, http):
 
 
 def test_a_due_schedule_queues_a_run_that_the_worker_builds(setup):
+    import asyncio
     from datetime import UTC, datetime, timedelta
 
+    from api.queue import make_app
     from api.runs.tasks import trigger_due_schedules
+
+    def tick(now: datetime) -> list[int]:
+        """One tick of the schedule ticker, as the worker's periodic task runs it."""
+
+        async def run() -> list[int]:
+            queue = make_app(setup["settings"])
+            async with queue.open_async():
+                return await trigger_due_schedules(setup["settings"], queue, now)
+
+        return asyncio.run(run())
 
     with client(setup["url"], create_key(setup["db"], "admin")) as admin:
         put = admin.put(
@@ -314,12 +326,10 @@ def test_a_due_schedule_queues_a_run_that_the_worker_builds(setup):
         next_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(
             hours=1
         )
-        assert trigger_due_schedules(setup["settings"], next_hour - timedelta(minutes=5)) == []
-        started = trigger_due_schedules(setup["settings"], next_hour + timedelta(seconds=1))
+        assert tick(next_hour - timedelta(minutes=5)) == []
+        started = tick(next_hour + timedelta(seconds=1))
         assert len(started) == 1
-        assert (
-            trigger_due_schedules(setup["settings"], next_hour + timedelta(seconds=2)) == []
-        )  # once per tick
+        assert tick(next_hour + timedelta(seconds=2)) == []  # once per tick
         final = wait_terminal(admin, started[0])
         assert final["status"] == "succeeded" and final["schedule_name"] == "hourly-season"
         assert final["selection"]["vars"] == {"game_ids": [103]}

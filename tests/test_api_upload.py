@@ -13,6 +13,7 @@ import fnmatch
 import httpx
 import psycopg
 import pytest
+from api_checks import error, rows
 from psycopg import sql
 from runs_harness import api_server, api_settings, client, create_key
 
@@ -43,38 +44,10 @@ def setup(db_url: str, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def http(setup) -> httpx.Client:
-    with client(setup["url"], setup["run"]) as c:
-        c.timeout = 120
-        yield c
-
-
-@pytest.fixture(scope="module")
-def admin(setup) -> httpx.Client:
-    with client(setup["url"], setup["admin"]) as c:
-        c.timeout = 120
-        yield c
-
-
-@pytest.fixture(scope="module")
 def published(setup) -> dict:
-    from api.runs.service import RunsService
+    from api.runs.service import manifest_index
 
-    return published_models(RunsService(None, None, setup["settings"])._manifest_index())
-
-
-def rows(url: str, query: str, *params) -> list[tuple]:
-    with psycopg.connect(url) as conn:
-        return conn.execute(query, params).fetchall()
-
-
-def error(response: httpx.Response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"detail", "code", "errors"}
-    if code:
-        assert body["code"] == code, body
-    return body
+    return published_models(manifest_index(setup["settings"]))
 
 
 def publish(http: httpx.Client, **body) -> dict:

@@ -2,7 +2,7 @@
 
 Reading joins three layers and says which answer comes from where: the schedule and the tracking
 files are read from `raw` (what was loaded, live), grade / tracking status / tracked goals from
-the published `fact_game_status` (as of the last build), and the last build from `ops.game_builds`
+the published `fact_game_status` (as of the last build), and the last build from the runs store
 (with `stale` when the game's tracking changed since). Writing goes through the loaders only
 (`loaders.games` for the schedule row and deletes, `load_tracking_document` / `load_posted_game`
 for tracker files), each atomic under the game's lock and with source 'api'; a check the loader
@@ -11,7 +11,6 @@ answers (already scheduled, not scheduled, tracked) becomes the HTTP error here.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ import msgspec
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from api.deps import decode_cursor, encode_cursor
 from api.errors import ApiError, bad_request, conflict, not_found
 from api.games import structs
 from api.loading import invalid_content, tracking_load_fields, unknown_columns, with_connection
@@ -30,6 +30,7 @@ from loaders.core import LoadError
 from loaders.games import SCHEDULE, add_scheduled_game, change_scheduled_game, delete_game
 from loaders.workbook import undocumented_columns
 
+CURSOR_PREFIX = "g"
 JSON_TYPES = ("application/json", "text/json")
 XLSX_TYPES = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -60,22 +61,6 @@ class UploadedFile:
     name: str
     content_type: str
     data: bytes
-
-
-def encode_cursor(game_id: int) -> str:
-    return base64.urlsafe_b64encode(f"g{game_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not text.startswith("g"):
-            raise ValueError
-        return int(text[1:])
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request(
-            "invalid_cursor", "the cursor is not one this API returned", [cursor], "cursor"
-        ) from None
 
 
 def posted_game_id(row: dict) -> int:
@@ -168,7 +153,7 @@ class GamesService:
             params.append(grade)
         if cursor is not None:
             conditions.append(sql.SQL("game_id > %s"))
-            params.append(decode_cursor(cursor))
+            params.append(decode_cursor(CURSOR_PREFIX, cursor))
         where = (
             sql.SQL(" where ") + sql.SQL(" and ").join(conditions) if conditions else sql.SQL("")
         )
@@ -183,7 +168,9 @@ class GamesService:
         rows = rows[:limit]
         return structs.GamePage(
             games=[_summary(r) for r in rows],
-            next_cursor=encode_cursor(rows[-1]["game_id"]) if more and rows else None,
+            next_cursor=encode_cursor(CURSOR_PREFIX, rows[-1]["game_id"])
+            if more and rows
+            else None,
         )
 
     async def _game_row(self, conn, game_id: int) -> dict | None:
@@ -206,20 +193,8 @@ class GamesService:
         ).fetchone()
         return row[0] if row else None
 
-    async def _last_build(self, conn, game_id: int) -> structs.LastBuild | None:
-        row = await (
-            await conn.execute(
-                """
-                select b.run_id, b.built_at, r.status,
-                    b.source_sha256 is distinct from t.file_sha256 as stale
-                from ops.game_builds as b
-                left join ops.runs as r on r.run_id = b.run_id
-                left join raw.tracker_games as t on t.game_id = b.game_id
-                where b.game_id = %s
-                """,
-                [game_id],
-            )
-        ).fetchone()
+    async def _last_build(self, game_id: int) -> structs.LastBuild | None:
+        row = await self.runs.store.last_game_build(game_id)
         return structs.LastBuild(*row) if row else None
 
     async def detail(self, game_id: int) -> structs.GameDetail:
@@ -239,7 +214,7 @@ class GamesService:
                     [game_id],
                 )
             ).fetchall()
-            last_build = await self._last_build(conn, game_id)
+        last_build = await self._last_build(game_id)
         return structs.GameDetail(
             game_id=game_id,
             schedule=schedule,
@@ -263,7 +238,7 @@ class GamesService:
                     [game_id],
                 )
             ).fetchone()
-            last_build = await self._last_build(conn, game_id)
+        last_build = await self._last_build(game_id)
         goals = [
             game["home_goals_official"],
             game["away_goals_official"],
@@ -436,12 +411,12 @@ class GamesService:
     ) -> structs.TrackingUpload:
         run = None
         if build:
-            run, _ = await self.runs.trigger(
+            run, _ = await self.runs.create_run(
                 TriggerRequest(mode="single", game_ids=[game_id]), api_key_id=api_key_id
             )
         async with self.pool.connection() as conn:
             game = await self._game_row(conn, game_id)
-            last_build = await self._last_build(conn, game_id)
+        last_build = await self._last_build(game_id)
         changed = result.outcome in (store.LOADED, store.REPLACED)
         stale = changed or last_build is None or last_build.stale
         if run is not None:

@@ -11,6 +11,7 @@ from litestar import Controller, get
 from litestar.datastructures import State
 
 from api.auth.middleware import requires
+from api.runs.store import RunStore
 
 
 def _version() -> str:
@@ -77,10 +78,6 @@ class HealthController(Controller):
         try:
             async with state.pool.connection(timeout=3) as conn:
                 server = (await (await conn.execute("show server_version")).fetchone())[0]
-                rows = await (
-                    await conn.execute("select status, count(*) from ops.runs group by status")
-                ).fetchall()
-                queue = {status: count for status, count in rows}
                 workers = [
                     r[0]
                     for r in await (
@@ -91,13 +88,9 @@ class HealthController(Controller):
                         )
                     ).fetchall()
                 ]
-                last_ok = (
-                    await (
-                        await conn.execute(
-                            "select max(completed_at) from ops.runs where status = 'succeeded' and mode <> 'test'"
-                        )
-                    ).fetchone()
-                )[0]
+            runs = RunStore(state.pool)
+            queue = await runs.status_counts()
+            last_ok = await runs.last_successful_build()
             database = DatabaseStatus(True, server)
         except (TimeoutError, psycopg.OperationalError, Exception) as exc:
             database = DatabaseStatus(

@@ -5,18 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, get, post, put
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import File, ServerSentEvent
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from api.auth.middleware import requires
+from api.deps import ApiKeyId, service_dependency
 from api.runs import structs
 from api.runs.events import run_events
 from api.runs.service import RunsService
-from api.runs.structs import RunStatus
+from api.runs.store import RunStatus
 
 
 def provide_runs_service(state: State) -> RunsService:
@@ -30,15 +31,15 @@ Service = NamedDependency[RunsService]
 class RunsController(Controller):
     path = "/api/etl"
     tags = ["runs"]  # noqa: RUF012 (Litestar reads these class attributes)
-    dependencies = {"service": Provide(provide_runs_service, sync_to_thread=False)}  # noqa: RUF012 (Litestar reads these class attributes)
+    dependencies = service_dependency(provide_runs_service)
     guards = [requires("read")]  # noqa: RUF012 (Litestar reads these class attributes)
 
     @post("/trigger", status_code=HTTP_202_ACCEPTED, guards=[requires("run")])
     async def trigger(
         self,
-        request: Request,
         data: JSONBody[structs.TriggerRequest],
         service: Service,
+        api_key_id: ApiKeyId,
         on_conflict: FromQuery[Literal["queue", "reject"]] = "queue",
         idempotency_key: Annotated[
             str | None, HeaderParameter(name="Idempotency-Key", max_length=200)
@@ -46,9 +47,8 @@ class RunsController(Controller):
     ) -> structs.Run:
         """Queue a pipeline run. A second build queues behind the running one, or gets 409 with
         `on_conflict=reject`. The same `Idempotency-Key` returns the same run."""
-        key = getattr(request.user, "key_id", None)
-        run, _ = await service.trigger(
-            data, idempotency_key, on_conflict == "reject", api_key_id=key
+        run, _ = await service.create_run(
+            data, idempotency_key, on_conflict == "reject", api_key_id=api_key_id
         )
         return run
 

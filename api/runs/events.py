@@ -13,12 +13,12 @@ from collections.abc import AsyncIterator
 import msgspec
 import psycopg
 from litestar.response import ServerSentEventMessage
-from psycopg.rows import dict_row
 
-from api.runs.service import RUN_COLUMNS, run_from_row
-from api.runs.structs import TERMINAL
+from api.runs.store import TERMINAL, channel, logs_after, watch_state
+from api.runs.structs import run_from_row
 
 POLL_SECONDS = 1.0
+LOG_BATCH = 500
 
 
 async def run_events(
@@ -26,27 +26,18 @@ async def run_events(
 ) -> AsyncIterator[ServerSentEventMessage]:
     conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
     try:
-        await conn.execute(f'listen "ops_run_{int(run_id)}"')
+        await conn.execute(f'listen "{channel(run_id)}"')
         last_log = after_log
         node_states: dict[str, str] = {}
         last_progress = None
         while True:
-            cursor = conn.cursor(row_factory=dict_row)
-            await cursor.execute(f"select {RUN_COLUMNS} from ops.runs where run_id = %s", [run_id])
-            row = await cursor.fetchone()
+            row, nodes = await watch_state(conn, run_id)
             if row is None:
                 yield ServerSentEventMessage(
                     event="error", data=json.dumps({"detail": f"run {run_id} does not exist"})
                 )
                 return
             run = run_from_row(row)
-            nodes = await (
-                await conn.execute(
-                    "select unique_id, name, resource_type, status, seconds::float8, rows_affected, message"
-                    " from ops.run_nodes where run_id = %s order by seq",
-                    [run_id],
-                )
-            ).fetchall()
             for uid, name, resource_type, status, seconds, rows, message in nodes:
                 if node_states.get(uid) != status and status != "running":
                     node_states[uid] = status
@@ -60,13 +51,7 @@ async def run_events(
                         "message": message,
                     }
                     yield ServerSentEventMessage(event="node", data=json.dumps(payload))
-            logs = await (
-                await conn.execute(
-                    "select log_id, ts, level, event, node, message from ops.run_logs"
-                    " where run_id = %s and log_id > %s order by log_id limit 500",
-                    [run_id, last_log],
-                )
-            ).fetchall()
+            logs = await logs_after(conn, run_id, last_log, LOG_BATCH)
             for log_id, ts, level, event, node, message in logs:
                 last_log = log_id
                 payload = {
@@ -91,7 +76,7 @@ async def run_events(
                 yield ServerSentEventMessage(
                     event="progress", data=msgspec.json.encode(run).decode()
                 )
-            if run.status in TERMINAL and len(logs) < 500:
+            if run.status in TERMINAL and len(logs) < LOG_BATCH:
                 yield ServerSentEventMessage(event="end", data=msgspec.json.encode(run).decode())
                 return
             async for _ in conn.notifies(timeout=POLL_SECONDS, stop_after=1):

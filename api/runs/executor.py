@@ -1,8 +1,15 @@
 """What a worker does with one run: load (when asked), dbt, summary, all recorded as it happens.
 
 Runs in a worker thread with plain (sync) psycopg connections: one records the run's events in
-the order dbt emits them, another beats the heartbeat every second and watches for a cancel
-request, so a long node never delays either.
+the order dbt emits them (through the store's `RunWriter`), another beats the heartbeat every
+second and LISTENs for the API's cancel, so a long node never delays either.
+
+Cancel, fast: the heartbeat connection wakes on the cancel NOTIFY (not on its next beat); dbt's
+process group gets SIGINT, and at once every query of the run (found by the application_name its
+sessions carry) gets pg_cancel_backend. dbt handles SIGINT only between Python bytecodes: a thread
+blocked in a long query would hold the interrupt back until the query returned (and past the grace
+period the SIGKILL would leave the backend running the query on its own). Cancelling the queries
+unblocks dbt at once; SIGKILL after the grace period and pg_terminate_backend stay as fallbacks.
 
 Failure handling:
 - a model or test failing is the run's outcome (`failed`), never retried;
@@ -15,7 +22,6 @@ Failure handling:
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import threading
@@ -26,10 +32,10 @@ from pathlib import Path
 import psycopg
 
 from api.runs.sources import SourceError, load_excel_sources
+from api.runs.store import Claimed, RunStatus, RunWriter, channel, reap_stalled
 from api.settings import ApiSettings
 from benchsight.db import connection_env
 from dbt_project.commands import DbtCommand, dbt_environment
-from dbt_project.manifest import load_index
 from dbt_project.runner import (
     DbtOutcome,
     Listener,
@@ -39,16 +45,12 @@ from dbt_project.runner import (
     kill_process_group,
     run_dbt,
 )
-from dbt_project.selection import (
-    GAME_IDS_VAR,
-    Selection,
-    SelectionError,
-    game_selection,
-    table_selection,
-)
+from dbt_project.selection import GAME_IDS_VAR, Selection, SelectionError, game_selection
 
 MODEL_TYPES = ("model", "seed", "snapshot")
 TEST_TYPES = ("test", "unit_test")
+# How often the heartbeat looks up from its LISTEN to see whether the run has ended.
+STOP_POLL_SECONDS = 0.1
 
 
 def application_name(run_id: int) -> str:
@@ -67,99 +69,69 @@ class RunCancelled(Exception):
 class RunRecorder(Listener):
     """Writes a run's progress, nodes and log lines as dbt reports them."""
 
-    conn: psycopg.Connection
-    run_id: int
+    writer: RunWriter
+    url: str
     seq: int = 0
     seen: dict[str, int] = field(default_factory=dict)
-    last_progress_write: float = 0.0
-
-    def notify(self) -> None:
-        self.conn.execute("select pg_notify(%s, 'update')", [f"ops_run_{self.run_id}"])
 
     def log(self, level: str, event: str, message: str, node: str | None = None) -> None:
-        self.conn.execute(
-            "insert into ops.run_logs (run_id, level, event, node, message) values (%s, %s, %s, %s, %s)",
-            [self.run_id, level, event, node, message],
-        )
-        self.notify()
+        self.writer.log(level, event, message, node)
+        self.writer.notify()
 
     def step(self, words: str) -> None:
-        self.conn.execute(
-            "update ops.runs set current_step = %s where run_id = %s", [words, self.run_id]
-        )
+        self.writer.step(words)
         self.log("info", "step", words)
 
     # Listener
     def on_start(self, pid: int) -> None:
-        self.conn.execute("update ops.runs set dbt_pid = %s where run_id = %s", [pid, self.run_id])
+        self.writer.set_dbt_pid(pid)
+
+    def on_interrupt(self) -> None:
+        # Called from the runner's stopper thread: a connection of its own.
+        with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
+            signal_backends(conn, self.writer.run_id, "pg_cancel_backend")
 
     def on_progress(self, progress: Progress) -> None:
-        self.conn.execute(
-            """
-            update ops.runs set progress = %s, nodes_total = %s, nodes_done = %s, nodes_failed = %s,
-                nodes_skipped = %s, current_node = %s,
-                current_step = case when %s::text is null then current_step else 'building ' || %s::text end
-            where run_id = %s
-            """,
-            [
-                progress.percent,
-                progress.total,
-                progress.done,
-                progress.failed,
-                progress.skipped,
-                progress.current_node,
-                progress.current_node,
-                progress.current_node,
-                self.run_id,
-            ],
+        self.writer.progress(
+            progress.percent,
+            progress.total,
+            progress.done,
+            progress.failed,
+            progress.skipped,
+            progress.current_node,
         )
-        self.notify()
+        self.writer.notify()
 
     def on_node_started(self, unique_id: str, name: str, resource_type: str) -> None:
         self._upsert(NodeResult(unique_id, name or unique_id, resource_type or "", "running"))
 
     def on_node_finished(self, node: NodeResult) -> None:
         self._upsert(node)
-        self.notify()
+        self.writer.notify()
 
     def on_log(self, line: LogLine) -> None:
-        self.conn.execute(
-            "insert into ops.run_logs (run_id, ts, level, event, node, message) values (%s, %s, %s, %s, %s, %s)",
-            [self.run_id, line.ts, line.level, line.event, line.node, line.message],
-        )
+        self.writer.log(line.level, line.event, line.message, line.node, line.ts)
 
     def _upsert(self, node: NodeResult) -> None:
         if node.unique_id not in self.seen:
             self.seq += 1
             self.seen[node.unique_id] = self.seq
-        self.conn.execute(
-            """
-            insert into ops.run_nodes (run_id, unique_id, name, resource_type, status, seconds, rows_affected,
-                                       message, started_at, completed_at, seq)
-            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-            on conflict (run_id, unique_id) do update set status = excluded.status, seconds = excluded.seconds,
-                rows_affected = excluded.rows_affected, message = excluded.message,
-                started_at = coalesce(excluded.started_at, ops.run_nodes.started_at),
-                completed_at = excluded.completed_at, name = excluded.name
-            """,
-            [
-                self.run_id,
-                node.unique_id,
-                node.name,
-                node.resource_type,
-                node.status,
-                node.seconds,
-                node.rows_affected,
-                node.message,
-                _utc(node.started_at),
-                _utc(node.completed_at),
-                self.seen[node.unique_id],
-            ],
+        self.writer.node(
+            self.seen[node.unique_id],
+            node.unique_id,
+            node.name,
+            node.resource_type,
+            node.status,
+            node.seconds,
+            node.rows_affected,
+            node.message,
+            _utc(node.started_at),
+            _utc(node.completed_at),
         )
 
 
 class Heartbeat:
-    """Every `interval` seconds: prove the run is alive, and notice a cancel request."""
+    """Every `interval` seconds prove the run is alive; between beats, LISTEN for a cancel."""
 
     def __init__(self, url: str, run_id: int, interval: float, cancel: threading.Event):
         self.url = url
@@ -183,146 +155,85 @@ class Heartbeat:
             try:
                 if conn is None or conn.closed:
                     conn = psycopg.connect(self.url, autocommit=True, connect_timeout=5)
-                row = conn.execute(
-                    "update ops.runs set heartbeat_at = now() where run_id = %s returning cancel_requested_at",
-                    [self.run_id],
-                ).fetchone()
-                if row and row[0] is not None:
+                    conn.execute(f'listen "{channel(self.run_id)}"')
+                if RunWriter(conn, self.run_id).beat():
                     self.cancel.set()
+                self._until_next_beat(conn)
             except psycopg.OperationalError:
                 conn = None  # the database is away; keep trying, the run's own writes will fail too
-            self.stop.wait(self.interval)
+                self.stop.wait(self.interval)
         if conn is not None:
             conn.close()
+
+    def _until_next_beat(self, conn: psycopg.Connection) -> None:
+        """Wait out the interval; a cancel NOTIFY ends the wait early (the next beat reads it)."""
+        deadline = time.monotonic() + self.interval
+        while not self.stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            for note in conn.notifies(timeout=min(left, STOP_POLL_SECONDS), stop_after=1):
+                if note.payload == "cancel":
+                    return
 
 
 def execute_run(settings: ApiSettings, run_id: int) -> str:
     """Run one queued run to its end; returns its final status ('skipped' when it was not queued)."""
     url = settings.database_url
     with psycopg.connect(url, autocommit=True) as conn:
-        claimed = conn.execute(
-            """
-            update ops.runs set status = 'running', started_at = coalesce(started_at, now()), heartbeat_at = now(),
-                worker = %s, attempts = attempts + 1, current_step = 'starting', completed_at = null
-            where run_id = %s and status = 'queued'
-            returning mode, source, request, selection, retry_of, retry_from
-            """,
-            [worker_name(), run_id],
-        ).fetchone()
+        writer = RunWriter(conn, run_id)
+        claimed = writer.claim(worker_name())
         if claimed is None:
             return "skipped"
-        mode, source, request, selection_json, retry_of, retry_from = claimed
-        recorder = RunRecorder(conn, run_id)
+        recorder = RunRecorder(writer, url)
         recorder.log("info", "claimed", f"run {run_id} picked up by worker {worker_name()}")
         cancel = threading.Event()
         started = time.monotonic()
+
+        def finish(status: RunStatus, outcome: DbtOutcome | None = None, errors=()) -> str:
+            seconds = time.monotonic() - started
+            _finish(recorder, status, outcome, seconds, list(errors), claimed.mode == "test")
+            return status
+
         with Heartbeat(url, run_id, settings.heartbeat_seconds, cancel):
             try:
-                outcome, games = _execute(
-                    settings,
-                    conn,
-                    recorder,
-                    run_id,
-                    mode,
-                    source,
-                    request,
-                    selection_json,
-                    retry_of,
-                    retry_from,
-                    cancel,
-                )
+                outcome, games = _execute(settings, recorder, claimed, cancel)
             except SourceError as exc:
                 recorder.log("error", "load", str(exc))
-                _finish(
-                    conn,
-                    recorder,
-                    run_id,
-                    "failed",
-                    None,
-                    time.monotonic() - started,
-                    [{"node": None, "message": str(exc)}],
-                )
-                return "failed"
+                return finish(RunStatus.FAILED, errors=[{"node": None, "message": str(exc)}])
             except RunCancelled:
-                _finish(conn, recorder, run_id, "cancelled", None, time.monotonic() - started, [])
-                return "cancelled"
+                return finish(RunStatus.CANCELLED)
             except psycopg.OperationalError:
                 raise
             except (
                 Exception
             ) as exc:  # a bug or an environment problem: the run must not stay running
-                _finish(
-                    conn,
-                    recorder,
-                    run_id,
-                    "failed",
-                    None,
-                    time.monotonic() - started,
-                    [{"node": None, "message": f"{type(exc).__name__}: {exc}"}],
+                finish(
+                    RunStatus.FAILED,
+                    errors=[{"node": None, "message": f"{type(exc).__name__}: {exc}"}],
                 )
                 raise
         if outcome is None:
-            _finish(conn, recorder, run_id, "succeeded", None, time.monotonic() - started, [])
-            return "succeeded"
-        if outcome.status == "cancelled":
+            return finish(RunStatus.SUCCEEDED)
+        status = RunStatus(outcome.status)
+        if status == RunStatus.CANCELLED:
             stop_backends(conn, run_id)
-        if outcome.status == "succeeded" and mode != "test":
-            _record_game_builds(conn, run_id, games)
-        _finish(
-            conn,
-            recorder,
-            run_id,
-            outcome.status,
-            outcome,
-            time.monotonic() - started,
-            outcome.errors,
-            dry_run=mode == "test",
-        )
-        return outcome.status
+        if status == RunStatus.SUCCEEDED and claimed.mode != "test":
+            writer.record_game_builds(games)
+        return finish(status, outcome, outcome.errors)
 
 
 def _execute(
-    settings,
-    conn,
-    recorder,
-    run_id,
-    mode,
-    source,
-    request,
-    selection_json,
-    retry_of,
-    retry_from,
-    cancel,
-):
-    options = request.get("options") or {}
-    rows_loaded = 0
-    if source == "excel":
+    settings: ApiSettings, recorder: RunRecorder, claimed: Claimed, cancel: threading.Event
+) -> tuple[DbtOutcome | None, list[int] | None]:
+    writer, options = recorder.writer, claimed.options
+    if claimed.source == "excel":
         recorder.step("loading the workbook and tracker files")
-        rows_loaded = load_excel_sources(settings, recorder.log)
-        conn.execute(
-            "update ops.runs set rows_loaded = %s where run_id = %s", [rows_loaded, run_id]
-        )
+        writer.set_rows_loaded(load_excel_sources(settings, recorder.log))
     if cancel.is_set():
         raise RunCancelled
-    if (
-        not selection_json
-        and (request.get("tables") or request.get("game_ids"))
-        and mode != "incremental"
-    ):
-        # Scheduled runs are queued by the ticker without the API's validation: resolve here.
-        selection_json = _resolve_selection(settings, request).as_dict()
-        conn.execute(
-            "update ops.runs set selection = %s where run_id = %s",
-            [json.dumps(selection_json), run_id],
-        )
-    selection = Selection(
-        select=tuple(selection_json.get("select", [])),
-        exclude=tuple(selection_json.get("exclude", [])),
-        vars=selection_json.get("vars", {}),
-    )
-    games: list[int] | None = list(selection.vars.get(GAME_IDS_VAR, [])) or None
-    if mode == "incremental":
-        changed = changed_games(conn)
+    selection = Selection.from_dict(claimed.selection)
+    games: list[int] | None = list(selection.vars.get(GAME_IDS_VAR, [])) or None  # type: ignore[call-overload]
+    if claimed.mode == "incremental":
+        # Which games changed is a fact of the moment the build starts, not of the request.
+        changed = writer.changed_games()
         if not changed:
             recorder.step("nothing changed since the last successful build")
             return None, []
@@ -342,28 +253,22 @@ def _execute(
             or game_part.select
         )
         selection = Selection(select=select, exclude=selection.exclude, vars=game_part.vars)
-        conn.execute(
-            "update ops.runs set selection = %s where run_id = %s",
-            [json.dumps(selection.as_dict()), run_id],
-        )
+        writer.set_selection(selection.as_dict())
 
-    target = settings.runs_dir / str(run_id) / "target"
-    conn.execute("update ops.runs set artifacts_dir = %s where run_id = %s", [str(target), run_id])
+    target = settings.runs_dir / str(writer.run_id) / "target"
+    writer.set_artifacts_dir(str(target))
     extra: tuple[str, ...] = ()
-    if mode == "test":
+    state = None
+    if claimed.mode == "test":
         verb, words = "compile", "compiling the selection (dry run)"
-    elif retry_from == "failure":
-        verb, words = "retry", f"retrying what failed in run {retry_of}"
+    elif claimed.retry_from == "failure" and claimed.retry_of is not None:
+        verb, words = "retry", f"retrying what failed in run {claimed.retry_of}"
+        previous = writer.artifacts_dir_of(claimed.retry_of)
+        state = Path(previous) if previous else None
     else:
         verb, words = "build", "running dbt build"
         if not options.get("validate", True):
             extra = ("--exclude-resource-type", "test", "unit_test")
-    state = None
-    if verb == "retry":
-        previous = conn.execute(
-            "select artifacts_dir from ops.runs where run_id = %s", [retry_of]
-        ).fetchone()
-        state = Path(previous[0]) if previous and previous[0] else None
     command = DbtCommand(
         verb,  # type: ignore[arg-type]
         select=selection.select,
@@ -379,7 +284,7 @@ def _execute(
         raise RunCancelled
     recorder.step(words)
     env = {
-        **dbt_environment(connection_env(settings.database_url), application_name(run_id)),
+        **dbt_environment(connection_env(settings.database_url), application_name(writer.run_id)),
         **selection.dbt_env(),
     }
     outcome = run_dbt(
@@ -388,127 +293,61 @@ def _execute(
     return outcome, games
 
 
-def _resolve_selection(settings: ApiSettings, request: dict) -> Selection:
-    base = (
-        game_selection(request.get("game_ids") or [], request.get("exclude_game_ids") or [])
-        if request.get("game_ids")
-        else None
-    )
-    env = dbt_environment(connection_env(settings.database_url))
-    index = load_index(settings.project_dir, settings.manifest_cache_dir, env)
-    return table_selection(
-        index, request.get("tables") or [], request.get("exclude_tables") or [], base
-    )
-
-
 def _finish(
-    conn,
     recorder: RunRecorder,
-    run_id: int,
-    status: str,
+    status: RunStatus,
     outcome: DbtOutcome | None,
     seconds: float,
-    errors,
-    dry_run: bool = False,
+    errors: list,
+    dry_run: bool,
 ) -> None:
+    summary: dict = {"duration_seconds": round(seconds, 3)}
+    tables = passed = failed_tests = 0
     if outcome is not None and dry_run:
         # A dry run compiles: nothing was created or tested; the steps list what would run.
-        tables = passed = failed_tests = 0
-        summary = {
-            "duration_seconds": round(seconds, 3),
-            "would_run": sum(1 for n in outcome.nodes if n.status == "success"),
-        }
+        summary["would_run"] = sum(1 for n in outcome.nodes if n.status == "success")
     elif outcome is not None:
         tables = outcome.count(MODEL_TYPES, ("success",))
         passed = outcome.count(TEST_TYPES, ("pass",))
         failed_tests = outcome.count(TEST_TYPES, ("fail", "error"))
-        summary = {
-            "duration_seconds": round(seconds, 3),
+        summary |= {
             "dbt_seconds": outcome.seconds,
             "exit_code": outcome.exit_code,
             "stats": outcome.stats,
         }
-    else:
-        tables = passed = failed_tests = 0
-        summary = {"duration_seconds": round(seconds, 3)}
-    words = {"succeeded": "finished", "failed": "failed", "cancelled": "cancelled"}[status]
-    conn.execute(
-        """
-        update ops.runs set status = %s, completed_at = now(), current_step = %s, current_node = null,
-            progress = case when %s = 'succeeded' then 100 else progress end,
-            tables_created = %s, tests_passed = %s, tests_failed = %s, errors = %s, summary = %s, dbt_pid = null
-        where run_id = %s
-        """,
-        [
-            status,
-            words,
-            status,
-            tables,
-            passed,
-            failed_tests,
-            json.dumps(errors),
-            json.dumps(summary),
-            run_id,
-        ],
-    )
+    recorder.writer.finish(status, tables, passed, failed_tests, errors, summary)
     recorder.log(
-        "error" if status == "failed" else "info",
+        "error" if status == RunStatus.FAILED else "info",
         "finished",
-        f"run {run_id} {status} in {seconds:.1f} s",
+        f"run {recorder.writer.run_id} {status} in {seconds:.1f} s",
     )
 
 
-def changed_games(conn) -> list[int]:
-    """Tracked games whose chosen file differs from the one their last successful build used."""
-    exists = conn.execute("select to_regclass('raw.tracker_games') is not null").fetchone()[0]
-    if not exists:
-        return []
+def signal_backends(conn: psycopg.Connection, run_id: int, function: str) -> list[int]:
+    """Apply pg_cancel_backend or pg_terminate_backend to every session of the run's dbt."""
+    assert function in ("pg_cancel_backend", "pg_terminate_backend")
     rows = conn.execute(
-        """
-        select g.game_id from raw.tracker_games g left join ops.game_builds b on b.game_id = g.game_id
-        where b.source_sha256 is distinct from g.file_sha256 order by g.game_id
-        """
+        f"select pid, {function}(pid) from pg_stat_activity"
+        " where application_name = %s and pid <> pg_backend_pid()",
+        [application_name(run_id)],
     ).fetchall()
     return [r[0] for r in rows]
 
 
-def _record_game_builds(conn, run_id: int, games: list[int] | None) -> None:
-    exists = conn.execute("select to_regclass('raw.tracker_games') is not null").fetchone()[0]
-    if not exists:
-        return
-    conn.execute(
-        """
-        insert into ops.game_builds (game_id, source_sha256, run_id, built_at)
-        select game_id, file_sha256, %s, now() from raw.tracker_games
-        where %s::int[] is null or game_id = any(%s::int[])
-        on conflict (game_id) do update set source_sha256 = excluded.source_sha256, run_id = excluded.run_id,
-            built_at = excluded.built_at
-        """,
-        [run_id, games, games],
-    )
-
-
-def stop_backends(conn, run_id: int, timeout: float = 5.0) -> int:
+def stop_backends(conn: psycopg.Connection, run_id: int, timeout: float = 5.0) -> int:
     """Cancel, then terminate, any database session a run's dbt left behind. Returns how many."""
-    name = application_name(run_id)
     found = 0
     deadline = time.monotonic() + timeout
     while True:
-        pids = [
-            r[0]
-            for r in conn.execute(
-                "select pid from pg_stat_activity where application_name = %s and pid <> pg_backend_pid()",
-                [name],
-            ).fetchall()
-        ]
+        late = time.monotonic() >= deadline - timeout / 2
+        pids = signal_backends(
+            conn, run_id, "pg_terminate_backend" if late else "pg_cancel_backend"
+        )
         if not pids:
             return found
         found = max(found, len(pids))
-        cancel_first = time.monotonic() < deadline - timeout / 2
-        function = "pg_cancel_backend" if cancel_first else "pg_terminate_backend"
-        conn.execute(f"select {function}(pid) from unnest(%s::int[]) pid", [pids])
         if time.monotonic() > deadline:
-            conn.execute("select pg_terminate_backend(pid) from unnest(%s::int[]) pid", [pids])
+            signal_backends(conn, run_id, "pg_terminate_backend")
             return found
         time.sleep(0.2)
 
@@ -517,31 +356,18 @@ def reap_stalled_runs(url: str, stale_after: float) -> list[int]:
     """Runs whose worker stopped beating: fail them, stop what they left running. Returns their ids."""
     me = socket.gethostname()
     with psycopg.connect(url, autocommit=True) as conn:
-        rows = conn.execute(
-            """
-            update ops.runs set
-                status = case when status = 'cancelling' then 'cancelled' else 'failed' end,
-                completed_at = now(), current_node = null,
-                current_step = 'the worker running this build stopped',
-                errors = errors || jsonb_build_array(jsonb_build_object('node', null, 'message',
-                    'the worker running this build stopped (no heartbeat for ' || %s || ' s); queue it again to rebuild'))
-            where status in ('running', 'cancelling') and heartbeat_at < now() - make_interval(secs => %s)
-            returning run_id, dbt_pid, worker
-            """,
-            [int(stale_after), stale_after],
-        ).fetchall()
+        rows = reap_stalled(conn, stale_after)
         for run_id, dbt_pid, worker in rows:
             if dbt_pid and worker and worker.split(":")[0] == me:
                 kill_process_group(dbt_pid)
             stop_backends(conn, run_id, timeout=2.0)
-            conn.execute(
-                "insert into ops.run_logs (run_id, level, event, message) values (%s, 'error', 'reaped', %s)",
-                [
-                    run_id,
-                    f"worker {worker} stopped beating; run marked finished by {worker_name()}",
-                ],
+            writer = RunWriter(conn, run_id)
+            writer.log(
+                "error",
+                "reaped",
+                f"worker {worker} stopped beating; run marked finished by {worker_name()}",
             )
-            conn.execute("select pg_notify(%s, 'reaped')", [f"ops_run_{run_id}"])
+            writer.notify("reaped")
     return [r[0] for r in rows]
 
 

@@ -1,92 +1,67 @@
-"""The runs service: everything the runs endpoints do, against the database and the queue.
+"""The runs service: everything the runs endpoints, the schedule ticker and other domains do with runs.
 
-Triggering a run validates the request against the data (known games) and the dbt project (known
-tables, a non-empty selection), records the run in ops.runs, then queues a Procrastinate job.
+`create_run` is the one way a run comes to exist (the API's trigger, a retry, a due schedule, a
+tracker upload with build=true, a publish): it validates the request against the data (known
+games) and the dbt project (known tables, a non-empty selection), resolves the dbt selection once,
+records the run through the store, then queues a Procrastinate job. The worker builds the
+selection stored on the run; it never resolves a request again.
+
 Every build job carries the same Procrastinate lock, so builds on one database run one at a time
 in the order they were queued; `on_conflict=reject` refuses a trigger while one is active instead.
 """
 
 from __future__ import annotations
 
-import base64
 import json
+import logging
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import anyio
 import msgspec
 from croniter import croniter
-from psycopg.rows import dict_row
 
+from api.deps import decode_cursor, encode_cursor
 from api.errors import ApiError, bad_request, conflict, not_found
 from api.runs import structs
-from api.runs.structs import ACTIVE, TERMINAL, Run, TriggerRequest
-from api.runs.tasks import BUILD_TASK
+from api.runs.store import TERMINAL, Filters, NewRun, RunsBusy, RunStatus, RunStore
+from api.runs.structs import Run, TriggerRequest, run_from_row
 from api.settings import ApiSettings
 from dbt_project.manifest import ManifestError, load_index
 from dbt_project.selection import Selection, SelectionError, game_selection, table_selection
 
-# Serialises the "is a build active?" check with the insert across API processes.
-TRIGGER_LOCK_KEY = 0x42_53_54_52  # "BSTR"
-RUN_COLUMNS = """
-    run_id, status, mode, source, created_at, started_at, completed_at, progress, current_step,
-    current_node, nodes_total, nodes_done, nodes_failed, nodes_skipped, tables_created, rows_loaded,
-    tests_passed, tests_failed, errors, summary, selection, retry_of, schedule_name
-"""
+log = logging.getLogger("benchsight.runs")
+BUILD_TASK = "build_run"
 ARTIFACTS = ("run_results.json", "manifest.json")
+CURSOR_PREFIX = "r"
 
 
 def build_lock(settings: ApiSettings) -> str:
     """One build per target database: the lock names the database."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(settings.database_url)
     return f"build:{parts.hostname}:{parts.port or 5432}{parts.path}"
 
 
-def run_from_row(row: dict) -> Run:
-    summary = row["summary"] or {}
-    finished = row["status"] in TERMINAL
-    return Run(
-        run_id=row["run_id"],
-        status=row["status"],
-        mode=row["mode"],
-        source=row["source"],
-        created_at=row["created_at"],
-        started_at=row["started_at"],
-        completed_at=row["completed_at"],
-        progress=float(row["progress"]),
-        current_step=row["current_step"],
-        current_node=row["current_node"],
-        nodes=structs.NodeCounts(
-            row["nodes_total"], row["nodes_done"], row["nodes_failed"], row["nodes_skipped"]
-        ),
-        tables_created=row["tables_created"],
-        rows_loaded=row["rows_loaded"],
-        errors=[structs.RunError(e.get("node"), e.get("message")) for e in row["errors"] or []],
-        result=structs.RunResult(
-            tables_created=row["tables_created"],
-            duration_seconds=summary.get("duration_seconds"),
-            tests_passed=row["tests_passed"],
-            tests_failed=row["tests_failed"],
-        )
-        if finished
-        else None,
-        selection=row["selection"] or {},
-        retry_of=row["retry_of"],
-        schedule_name=row["schedule_name"],
-    )
+def manifest_index(settings: ApiSettings):
+    """The dbt project's node index (cached per manifest), as the selections are resolved on."""
+    from benchsight.db import connection_env
+    from dbt_project.commands import dbt_environment
+
+    env = dbt_environment(connection_env(settings.database_url))
+    return load_index(settings.project_dir, settings.manifest_cache_dir, env)
 
 
 class RunsService:
     def __init__(self, pool, queue, settings: ApiSettings):
         self.pool = pool
+        self.store = RunStore(pool)
         self.queue = queue
         self.settings = settings
 
-    # ------------------------------------------------------------------ trigger
-    async def trigger(
+    # ------------------------------------------------------------------ creating
+    async def create_run(
         self,
         request: TriggerRequest,
         idempotency_key: str | None = None,
@@ -97,76 +72,50 @@ class RunsService:
         api_key_id: int | None = None,
         selection: Selection | None = None,
     ) -> tuple[Run, bool]:
-        """Queue a run; returns (run, created). An Idempotency-Key seen before returns its run."""
+        """Validate, resolve, record and queue a run; returns (run, created). An Idempotency-Key
+        seen before returns its run. `selection` is given only by a retry from failure, which
+        re-runs the failed run's own resolved selection."""
         if idempotency_key:
-            existing = await self._by_idempotency_key(idempotency_key)
+            existing = await self.store.by_idempotency_key(idempotency_key)
             if existing is not None:
-                return existing, False
+                return run_from_row(existing), False
         if selection is None:
             selection = await self.validate(request)
-        payload = msgspec.to_builtins(request)
-        async with self.pool.connection() as conn, conn.transaction():
-            await conn.execute("select pg_advisory_xact_lock(%s)", [TRIGGER_LOCK_KEY])
-            if reject_if_busy:
-                busy = await (
-                    await conn.execute(
-                        "select run_id, status from ops.runs where status = any(%s) order by run_id",
-                        [list(ACTIVE)],
-                    )
-                ).fetchall()
-                if busy:
-                    raise conflict(
-                        "build_in_progress",
-                        f"a build is already {busy[0][1]} (run {busy[0][0]}); retry later or queue behind it",
-                        [{"run_id": r[0], "status": r[1]} for r in busy],
-                    )
-            cursor = conn.cursor(row_factory=dict_row)
-            await cursor.execute(
-                f"""
-                insert into ops.runs (mode, source, request, selection, idempotency_key, retry_of, retry_from,
-                                      schedule_name, api_key_id, current_step)
-                values (%s, %s, %s, %s, %s, %s, %s, %s, %s, 'queued')
-                on conflict (idempotency_key) do nothing
-                returning {RUN_COLUMNS}
-                """,
-                [
-                    request.mode,
-                    request.source,
-                    json.dumps(payload),
-                    json.dumps(selection.as_dict()),
-                    idempotency_key,
-                    retry_of,
-                    retry_from,
-                    schedule_name,
-                    api_key_id,
-                ],
-            )
-            row = await cursor.fetchone()
+        new = NewRun(
+            mode=request.mode,
+            source=request.source,
+            request=msgspec.to_builtins(request),
+            selection=selection.as_dict(),
+            idempotency_key=idempotency_key,
+            retry_of=retry_of,
+            retry_from=retry_from,
+            schedule_name=schedule_name,
+            api_key_id=api_key_id,
+        )
+        try:
+            row = await self.store.insert(new, reject_if_busy)
+        except RunsBusy as busy:
+            raise conflict(
+                "build_in_progress",
+                f"{busy}; retry later or queue behind it",
+                [{"run_id": run_id, "status": status} for run_id, status in busy.active],
+            ) from None
         if row is None:  # the same key raced in from another request
-            existing = await self._by_idempotency_key(idempotency_key or "")
+            existing = await self.store.by_idempotency_key(idempotency_key or "")
             assert existing is not None
-            return existing, False
-        run_id = row["run_id"]
+            return run_from_row(existing), False
+        await self._enqueue(row["run_id"])
+        return run_from_row(row), True
+
+    async def _enqueue(self, run_id: int) -> None:
         try:
             job_id = await self.queue.configure_task(
                 BUILD_TASK, lock=build_lock(self.settings), queue=self.settings.queue
             ).defer_async(run_id=run_id)
         except Exception as exc:
-            async with self.pool.connection() as conn:
-                await conn.execute(
-                    "update ops.runs set status = 'failed', completed_at = now(), current_step = 'not queued',"
-                    " errors = %s where run_id = %s",
-                    [
-                        json.dumps([{"node": None, "message": f"could not queue the job: {exc}"}]),
-                        run_id,
-                    ],
-                )
+            await self.store.fail_unqueued(run_id, f"could not queue the job: {exc}")
             raise ApiError(503, "queue_unavailable", f"the run could not be queued: {exc}") from exc
-        async with self.pool.connection() as conn:
-            await conn.execute(
-                "update ops.runs set job_id = %s where run_id = %s", [job_id, run_id]
-            )
-        return run_from_row(row), True
+        await self.store.set_job(run_id, job_id)
 
     async def validate(self, request: TriggerRequest) -> Selection:
         """The dbt selection a request resolves to, or a 400 naming what is wrong."""
@@ -196,7 +145,7 @@ class RunsService:
             if games:
                 base = game_selection(games, excluded)
             if request.tables or request.exclude_tables or games:
-                index = await anyio.to_thread.run_sync(self._manifest_index)
+                index = await anyio.to_thread.run_sync(manifest_index, self.settings)
                 return table_selection(index, request.tables, request.exclude_tables, base)
         except SelectionError as exc:
             field = (
@@ -217,13 +166,6 @@ class RunsService:
                 "exclude_game_ids",
             )
         return base
-
-    def _manifest_index(self):
-        from benchsight.db import connection_env
-        from dbt_project.commands import dbt_environment
-
-        env = dbt_environment(connection_env(self.settings.database_url))
-        return load_index(self.settings.project_dir, self.settings.manifest_cache_dir, env)
 
     async def _known_games(self, wanted: list[int]) -> set[int]:
         async with self.pool.connection() as conn:
@@ -247,21 +189,9 @@ class RunsService:
             ).fetchall()
         return {r[0] for r in rows}
 
-    async def _by_idempotency_key(self, key: str) -> Run | None:
-        async with self.pool.connection() as conn:
-            cursor = conn.cursor(row_factory=dict_row)
-            await cursor.execute(
-                f"select {RUN_COLUMNS} from ops.runs where idempotency_key = %s", [key]
-            )
-            row = await cursor.fetchone()
-        return run_from_row(row) if row else None
-
     # ------------------------------------------------------------------ reading
     async def get(self, run_id: int) -> Run:
-        async with self.pool.connection() as conn:
-            cursor = conn.cursor(row_factory=dict_row)
-            await cursor.execute(f"select {RUN_COLUMNS} from ops.runs where run_id = %s", [run_id])
-            row = await cursor.fetchone()
+        row = await self.store.get(run_id)
         if row is None:
             raise not_found("run", run_id)
         return run_from_row(row)
@@ -269,162 +199,84 @@ class RunsService:
     async def history(
         self,
         limit: int,
-        status: str | None,
+        status: RunStatus | None,
         mode: str | None,
         since: datetime | None,
         until: datetime | None,
         cursor: str | None,
     ) -> structs.RunPage:
-        conditions, params = [], []
-        if status:
-            conditions.append("status = %s")
-            params.append(status)
-        if mode:
-            conditions.append("mode = %s")
-            params.append(mode)
-        if since:
-            conditions.append("created_at >= %s")
-            params.append(since)
-        if until:
-            conditions.append("created_at < %s")
-            params.append(until)
-        if cursor:
-            conditions.append("run_id < %s")
-            params.append(decode_cursor(cursor))
-        where = ("where " + " and ".join(conditions)) if conditions else ""
-        async with self.pool.connection() as conn:
-            cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(
-                f"select {RUN_COLUMNS} from ops.runs {where} order by run_id desc limit %s",
-                [*params, limit + 1],
-            )
-            rows = await cur.fetchall()
+        before = decode_cursor(CURSOR_PREFIX, cursor) if cursor else None
+        rows = await self.store.history(Filters(status, mode, since, until, before), limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
         return structs.RunPage(
             runs=[run_from_row(r) for r in rows],
-            next_cursor=encode_cursor(rows[-1]["run_id"]) if more and rows else None,
+            next_cursor=encode_cursor(CURSOR_PREFIX, rows[-1]["run_id"]) if more and rows else None,
         )
 
     async def logs(self, run_id: int, after: int, limit: int) -> structs.LogPage:
         await self._require(run_id)
-        async with self.pool.connection() as conn:
-            rows = await (
-                await conn.execute(
-                    "select log_id, ts, level, event, node, message from ops.run_logs"
-                    " where run_id = %s and log_id > %s order by log_id limit %s",
-                    [run_id, after, limit],
-                )
-            ).fetchall()
-        lines = [structs.LogLine(*r) for r in rows]
+        lines = [structs.LogLine(*r) for r in await self.store.logs(run_id, after, limit)]
         return structs.LogPage(
             run_id=run_id, lines=lines, next_after=lines[-1].id if lines else after
         )
 
     async def steps(self, run_id: int) -> structs.StepList:
         await self._require(run_id)
-        async with self.pool.connection() as conn:
-            rows = await (
-                await conn.execute(
-                    "select unique_id, name, resource_type, status, seconds::float8, rows_affected, message,"
-                    " started_at, completed_at from ops.run_nodes where run_id = %s order by seq",
-                    [run_id],
-                )
-            ).fetchall()
+        rows = await self.store.steps(run_id)
         return structs.StepList(run_id=run_id, steps=[structs.Step(*r) for r in rows])
 
     async def artifact(self, run_id: int, name: str) -> Path:
         if name not in ARTIFACTS:
             raise not_found("artifact", name)
-        async with self.pool.connection() as conn:
-            row = await (
-                await conn.execute("select artifacts_dir from ops.runs where run_id = %s", [run_id])
-            ).fetchone()
-        if row is None:
+        found, folder = await self.store.artifacts_dir(run_id)
+        if not found:
             raise not_found("run", run_id)
-        path = Path(row[0] or "") / name if row[0] else None
+        path = Path(folder) / name if folder else None
         if path is None or not path.exists():
             raise not_found(f"artifact of run {run_id}", name)
         return path
 
     async def _require(self, run_id: int) -> None:
-        async with self.pool.connection() as conn:
-            found = await (
-                await conn.execute("select 1 from ops.runs where run_id = %s", [run_id])
-            ).fetchone()
-        if not found:
+        if not await self.store.exists(run_id):
             raise not_found("run", run_id)
 
     # ------------------------------------------------------------------ cancel, retry
     async def cancel(self, run_id: int) -> Run:
-        async with self.pool.connection() as conn, conn.transaction():
-            row = await (
-                await conn.execute(
-                    "select status, job_id from ops.runs where run_id = %s for update", [run_id]
-                )
-            ).fetchone()
-            if row is None:
-                raise not_found("run", run_id)
-            status, job_id = row
-            if status in TERMINAL:
-                raise conflict("run_finished", f"run {run_id} already {status}")
-            if status == "queued":
-                await conn.execute(
-                    "update ops.runs set status = 'cancelled', completed_at = now(), cancel_requested_at = now(),"
-                    " current_step = 'cancelled before it started' where run_id = %s",
-                    [run_id],
-                )
-                await conn.execute(
-                    "insert into ops.run_logs (run_id, level, event, message) values (%s, 'info', 'cancel', %s)",
-                    [run_id, "cancelled while queued"],
-                )
-            elif status == "running":
-                await conn.execute(
-                    "update ops.runs set status = 'cancelling', cancel_requested_at = now(),"
-                    " current_step = 'cancelling: stopping dbt' where run_id = %s",
-                    [run_id],
-                )
-            await conn.execute("select pg_notify(%s, 'cancel')", [f"ops_run_{run_id}"])
-        if status == "queued" and job_id is not None:
+        before = await self.store.request_cancel(run_id)
+        if before is None:
+            raise not_found("run", run_id)
+        status, job_id = before
+        if status in TERMINAL:
+            raise conflict("run_finished", f"run {run_id} already {status}")
+        if status == RunStatus.QUEUED and job_id is not None:
             # The worker also re-checks the run's status when it picks a job, so losing this race is harmless.
             await self.queue.job_manager.cancel_job_by_id_async(job_id)
         return await self.get(run_id)
 
     async def retry(self, run_id: int, start_from: str) -> Run:
-        async with self.pool.connection() as conn:
-            row = await (
-                await conn.execute(
-                    "select status, request, artifacts_dir, selection from ops.runs where run_id = %s",
-                    [run_id],
-                )
-            ).fetchone()
-        if row is None:
+        source = await self.store.retry_source(run_id)
+        if source is None:
             raise not_found("run", run_id)
-        status, request_json, artifacts_dir, selection_json = row
-        if status not in TERMINAL:
-            raise conflict("run_active", f"run {run_id} is still {status}")
+        if source.status not in TERMINAL:
+            raise conflict("run_active", f"run {run_id} is still {source.status}")
         if start_from == "failure":
-            if status == "succeeded":
+            if source.status == RunStatus.SUCCEEDED:
                 raise conflict(
                     "nothing_to_retry", f"run {run_id} succeeded: nothing failed to retry"
                 )
-            if not artifacts_dir or not (Path(artifacts_dir) / "run_results.json").exists():
+            folder = source.artifacts_dir
+            if not folder or not (Path(folder) / "run_results.json").exists():
                 raise conflict(
                     "no_artifacts",
                     f"run {run_id} left no run_results.json to retry from; retry from=start",
                 )
-        request = msgspec.convert(request_json, TriggerRequest)
+        request = msgspec.convert(source.request, TriggerRequest)
         # dbt retry re-runs the failed nodes of that invocation: give them the same games.
-        same = (
-            Selection(
-                tuple(selection_json.get("select", [])),
-                tuple(selection_json.get("exclude", [])),
-                selection_json.get("vars", {}),
-            )
-            if start_from == "failure"
-            else None
+        same = Selection.from_dict(source.selection) if start_from == "failure" else None
+        run, _ = await self.create_run(
+            request, retry_of=run_id, retry_from=start_from, selection=same
         )
-        run, _ = await self.trigger(request, retry_of=run_id, retry_from=start_from, selection=same)
         return run
 
     # ------------------------------------------------------------------ schedules
@@ -479,18 +331,46 @@ class RunsService:
         listing = await self.schedules()
         return next(s for s in listing.schedules if s.name == name)
 
+    async def trigger_due_schedules(self, now: datetime) -> list[int]:
+        """Create a run for every enabled schedule whose cron fell due in the minute before `now`.
 
-def encode_cursor(run_id: int) -> str:
-    return base64.urlsafe_b64encode(f"r{run_id}".encode()).decode().rstrip("=")
+        Each tick is claimed with a compare-and-set on last_triggered_at, so of several workers
+        ticking at once exactly one creates the run. A schedule whose request no longer validates
+        (a game or table since removed) creates nothing and says so in the worker's log.
+        """
+        async with self.pool.connection() as conn:
+            rows = await (
+                await conn.execute(
+                    "select name, cron, request, coalesce(last_triggered_at, updated_at)"
+                    " from ops.schedules where enabled"
+                )
+            ).fetchall()
+        started = []
+        for name, cron, request, since in rows:
+            due = croniter(cron, max(since, now - timedelta(minutes=1))).get_next(datetime)
+            if due > now or not await self._claim_tick(name, since, now):
+                continue
+            try:
+                run, _ = await self.create_run(
+                    msgspec.convert(request, TriggerRequest), schedule_name=name
+                )
+            except (ApiError, msgspec.ValidationError) as exc:
+                log.warning("schedule %s is due but its request is refused: %s", name, exc)
+                continue
+            async with self.pool.connection() as conn:
+                await conn.execute(
+                    "update ops.schedules set last_run_id = %s where name = %s", [run.run_id, name]
+                )
+            started.append(run.run_id)
+        return started
 
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not text.startswith("r"):
-            raise ValueError
-        return int(text[1:])
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request(
-            "invalid_cursor", "the cursor is not one this API returned", [cursor], "cursor"
-        ) from None
+    async def _claim_tick(self, name: str, since: datetime, now: datetime) -> bool:
+        async with self.pool.connection() as conn:
+            claimed = await (
+                await conn.execute(
+                    "update ops.schedules set last_triggered_at = %s where name = %s"
+                    " and coalesce(last_triggered_at, updated_at) = %s returning name",
+                    [now, name, since],
+                )
+            ).fetchone()
+        return claimed is not None

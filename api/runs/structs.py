@@ -8,14 +8,13 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from api.deps import NameList, no_names
+from api.runs.store import TERMINAL, RunStatus
+
 Mode = Literal["full", "incremental", "single", "test"]
 Source = Literal["excel", "staging"]
-RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelling", "cancelled"]
-TERMINAL = ("succeeded", "failed", "cancelled")
-ACTIVE = ("queued", "running", "cancelling")
 
 GameId = Annotated[int, Meta(gt=0, lt=2**31)]
-Selector = Annotated[str, Meta(min_length=1, max_length=200)]
 
 
 class TriggerOptions(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -37,10 +36,9 @@ class TriggerRequest(Struct, forbid_unknown_fields=True, kw_only=True):
     exclude_game_ids: Annotated[list[GameId], Meta(max_length=5000)] = msgspec.field(
         default_factory=list
     )
-    tables: Annotated[list[Selector], Meta(max_length=500)] = msgspec.field(default_factory=list)
-    exclude_tables: Annotated[list[Selector], Meta(max_length=500)] = msgspec.field(
-        default_factory=list
-    )
+    tables: NameList = no_names()
+    """Model names or dbt selectors."""
+    exclude_tables: NameList = no_names()
     options: TriggerOptions = msgspec.field(default_factory=TriggerOptions)
 
 
@@ -140,3 +138,37 @@ class ScheduleUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
     cron: Annotated[str, Meta(min_length=9, max_length=100)]
     enabled: bool = True
     request: TriggerRequest = msgspec.field(default_factory=TriggerRequest)
+
+
+def run_from_row(row: dict) -> Run:
+    """A row of ops.runs (the store's RUN_COLUMNS) as the API shows it."""
+    summary = row["summary"] or {}
+    return Run(
+        run_id=row["run_id"],
+        status=RunStatus(row["status"]),
+        mode=row["mode"],
+        source=row["source"],
+        created_at=row["created_at"],
+        started_at=row["started_at"],
+        completed_at=row["completed_at"],
+        progress=float(row["progress"]),
+        current_step=row["current_step"],
+        current_node=row["current_node"],
+        nodes=NodeCounts(
+            row["nodes_total"], row["nodes_done"], row["nodes_failed"], row["nodes_skipped"]
+        ),
+        tables_created=row["tables_created"],
+        rows_loaded=row["rows_loaded"],
+        errors=[RunError(e.get("node"), e.get("message")) for e in row["errors"] or []],
+        result=RunResult(
+            tables_created=row["tables_created"],
+            duration_seconds=summary.get("duration_seconds"),
+            tests_passed=row["tests_passed"],
+            tests_failed=row["tests_failed"],
+        )
+        if row["status"] in TERMINAL
+        else None,
+        selection=row["selection"] or {},
+        retry_of=row["retry_of"],
+        schedule_name=row["schedule_name"],
+    )

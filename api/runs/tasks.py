@@ -2,26 +2,31 @@
 
 Tasks are plain functions registered on each Procrastinate app by `register()` (a Blueprint
 renames its tasks in place, so it cannot serve the API's and the worker's app in one process).
-Tasks receive only a run id (JSON-serialisable); what the run is and what it did lives in
-ops.runs. The worker's settings arrive through the job context (`additional_context`).
+Tasks receive only a run id or a timestamp (JSON-serialisable); what the run is and what it did
+lives in ops.runs. The worker's settings arrive through the job context (`additional_context`).
+
+The ticker creates runs through the same `RunsService.create_run` as the API, on a small pool of
+its own and the worker's Procrastinate app, so a scheduled run is validated, resolved and queued
+exactly like a triggered one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import procrastinate
 import psycopg
-from croniter import croniter
 from procrastinate import JobContext, RetryStrategy
+from psycopg_pool import AsyncConnectionPool
 
 from api.runs.executor import execute_run
+from api.runs.service import BUILD_TASK, RunsService
+from api.runs.store import requeue_after_lost_connection
+from api.settings import ApiSettings
 
 log = logging.getLogger("benchsight.worker")
-BUILD_TASK = "build_run"
 
 # A lost database connection is worth retrying; a failing model is not (it is the run's outcome).
 TRANSIENT_RETRY = RetryStrategy(
@@ -35,21 +40,15 @@ async def build_run(context: JobContext, run_id: int) -> str:
         # dbt's subprocess and the recording are blocking: keep the event loop (heartbeats, LISTEN) free.
         return await asyncio.shield(asyncio.to_thread(execute_run, settings, run_id))
     except psycopg.OperationalError as exc:
-        _requeue_after_transient_error(settings.database_url, run_id, exc)
+        await asyncio.to_thread(_requeue_after_transient_error, settings.database_url, run_id, exc)
         raise
 
 
 def _requeue_after_transient_error(url: str, run_id: int, exc: Exception) -> None:
     try:
         with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(
-                "update ops.runs set status = 'queued', current_step = 'waiting to retry after a lost connection'"
-                " where run_id = %s and status = 'running'",
-                [run_id],
-            )
-            conn.execute(
-                "insert into ops.run_logs (run_id, level, event, message) values (%s, 'warning', 'retry', %s)",
-                [run_id, f"database connection lost ({exc}); the job will be retried"],
+            requeue_after_lost_connection(
+                conn, run_id, f"database connection lost ({exc}); the job will be retried"
             )
     except psycopg.OperationalError:
         log.warning(
@@ -59,43 +58,19 @@ def _requeue_after_transient_error(url: str, run_id: int, exc: Exception) -> Non
 
 async def tick_schedules(context: JobContext, timestamp: int) -> list[int]:
     """Trigger every enabled schedule whose cron fell due in the last minute."""
-    settings = context.additional_context["settings"]
-    return await asyncio.to_thread(
-        trigger_due_schedules, settings, datetime.fromtimestamp(timestamp, UTC)
+    return await trigger_due_schedules(
+        context.additional_context["settings"], context.app, datetime.fromtimestamp(timestamp, UTC)
     )
 
 
-def trigger_due_schedules(settings, now: datetime) -> list[int]:
-    from api.queue import defer_build_sync
-
-    started = []
-    with psycopg.connect(settings.database_url, autocommit=True) as conn:
-        rows = conn.execute(
-            "select name, cron, mode, request, coalesce(last_triggered_at, updated_at) from ops.schedules where enabled"
-        ).fetchall()
-        for name, cron, mode, request, since in rows:
-            due = croniter(cron, max(since, now - timedelta(minutes=1))).get_next(datetime)
-            if due > now:
-                continue
-            claimed = conn.execute(
-                "update ops.schedules set last_triggered_at = %s where name = %s"
-                " and coalesce(last_triggered_at, updated_at) = %s returning name",
-                [now, name, since],
-            ).fetchone()
-            if not claimed:
-                continue  # another worker got this tick
-            run_id = conn.execute(
-                "insert into ops.runs (mode, source, request, selection, schedule_name, current_step)"
-                " values (%s, %s, %s, '{}', %s, 'queued') returning run_id",
-                [mode, request.get("source", "staging"), json.dumps(request), name],
-            ).fetchone()[0]
-            job_id = defer_build_sync(settings, run_id)
-            conn.execute("update ops.runs set job_id = %s where run_id = %s", [job_id, run_id])
-            conn.execute(
-                "update ops.schedules set last_run_id = %s where name = %s", [run_id, name]
-            )
-            started.append(run_id)
-    return started
+async def trigger_due_schedules(
+    settings: ApiSettings, queue: procrastinate.App, now: datetime
+) -> list[int]:
+    """The runs the schedules due at `now` created (`queue` must be open)."""
+    async with AsyncConnectionPool(
+        settings.database_url, min_size=1, max_size=2, kwargs={"autocommit": True}, open=False
+    ) as pool:
+        return await RunsService(pool, queue, settings).trigger_due_schedules(now)
 
 
 def register(app: procrastinate.App) -> None:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import anyio
 
 from api.errors import ApiError, bad_request
-from api.runs.service import RunsService
+from api.runs.service import RunsService, manifest_index
 from api.runs.structs import Run, TriggerOptions, TriggerRequest
 from api.settings import ApiSettings
 from api.upload import structs
@@ -103,7 +103,7 @@ class UploadService:
 
     async def _published(self) -> dict[str, tuple[str, ...]]:
         try:
-            index = await anyio.to_thread.run_sync(self.runs._manifest_index)
+            index = await anyio.to_thread.run_sync(manifest_index, self.settings)
         except ManifestError as exc:
             raise ApiError(503, "dbt_project_unavailable", str(exc)) from None
         return published_models(index)
@@ -116,7 +116,7 @@ class UploadService:
             tables=tables,
             options=TriggerOptions(wipe=request.options.replace),
         )
-        run, _ = await self.runs.trigger(trigger, api_key_id=api_key_id)
+        run, _ = await self.runs.create_run(trigger, api_key_id=api_key_id)
         return run
 
     async def generate_schema(self) -> structs.GeneratedSchema:
