@@ -152,6 +152,21 @@ def api_server(settings) -> Iterator[str]:
         thread.join(timeout=15)
 
 
+@contextmanager
+def tiny_api(
+    db_url: str, root: Path, stale_after: float = 30.0
+) -> Iterator[tuple[httpx.Client, Path, Path]]:
+    """The tiny project built against `db_url` (control table and games prepared) and the API
+    serving it; yields (a client holding a `run` key, the project, the state folder)."""
+    project = make_tiny_project(root / "project")
+    state = root / "state"
+    state.mkdir(exist_ok=True)
+    prepare_database(db_url)
+    settings = api_settings(db_url, project, state, stale_after=stale_after)
+    with api_server(settings) as base_url, client(base_url, create_key(db_url, "run")) as http:
+        yield http, project, state
+
+
 def worker_env(
     url: str,
     project: Path,

@@ -11,18 +11,7 @@ import time
 
 import psycopg
 import pytest
-from runs_harness import (
-    api_server,
-    api_settings,
-    client,
-    control,
-    create_key,
-    make_tiny_project,
-    prepare_database,
-    process_alive,
-    wait_for,
-    worker_process,
-)
+from runs_harness import control, process_alive, tiny_api, wait_for, worker_process
 
 pytestmark = pytest.mark.slow
 CANCEL_WITHIN_SECONDS = 3.0
@@ -31,18 +20,12 @@ CANCEL_WITHIN_SECONDS = 3.0
 def test_cancel_of_a_running_build_ends_dbt_and_its_queries_within_three_seconds(
     db_url: str, tmp_path
 ):
-    project = make_tiny_project(tmp_path / "project")
-    state = tmp_path / "state"
-    state.mkdir()
-    prepare_database(db_url)
-    control(db_url, sleep_seconds=120)
-    settings = api_settings(db_url, project, state)
     with (
-        api_server(settings) as base_url,
+        tiny_api(db_url, tmp_path) as (http, project, state),
         worker_process(db_url, project, state),
-        client(base_url, create_key(db_url, "run")) as http,
         psycopg.connect(db_url, autocommit=True) as conn,
     ):
+        control(db_url, sleep_seconds=120)
         run_id = http.post("/api/etl/trigger", json={"tables": ["+slow"]}).json()["run_id"]
         app_name = f"benchsight-run-{run_id}"
 

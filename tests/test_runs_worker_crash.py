@@ -7,32 +7,15 @@ import signal
 
 import psycopg
 import pytest
-from runs_harness import (
-    api_server,
-    api_settings,
-    client,
-    control,
-    create_key,
-    make_tiny_project,
-    prepare_database,
-    process_alive,
-    wait_for,
-    wait_terminal,
-    worker_process,
-)
+from runs_harness import control, process_alive, tiny_api, wait_for, wait_terminal, worker_process
 
 pytestmark = pytest.mark.slow
 STALE_AFTER = 4.0
 
 
 def test_killed_worker_run_is_failed_and_the_next_worker_finishes_the_queue(db_url, tmp_path):
-    project = make_tiny_project(tmp_path / "project")
-    state = tmp_path / "state"
-    state.mkdir()
-    prepare_database(db_url)
-    control(db_url, sleep_seconds=120)
-    settings = api_settings(db_url, project, state, stale_after=STALE_AFTER)
-    with api_server(settings) as base_url, client(base_url, create_key(db_url, "run")) as http:
+    with tiny_api(db_url, tmp_path, STALE_AFTER) as (http, project, state):
+        control(db_url, sleep_seconds=120)
         with worker_process(db_url, project, state, STALE_AFTER) as doomed:
             stuck = http.post("/api/etl/trigger", json={"tables": ["slow"]}).json()["run_id"]
             behind = http.post("/api/etl/trigger", json={"tables": ["numbers"]}).json()["run_id"]
