@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from benchsight.config import REPO_ROOT, Settings, get_settings
+from benchsight.config import REPO_ROOT, Settings, env_number, get_settings
 
 
 @dataclass(frozen=True)
@@ -65,16 +65,6 @@ def _slug(path: Path) -> str:
     return hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise SystemExit(f"benchsight: {name}={raw!r} is not a number") from None
-
-
 def _path(env: Mapping[str, str], name: str) -> Path | None:
     raw = env.get(name, "").strip()
     return Path(raw).expanduser().resolve() if raw else None
@@ -105,11 +95,13 @@ def load_settings(
         project_dir=project,
         auth_enabled=auth == "keys",
         cors_origins=origins,
-        max_body_bytes=int(_float(env, "BENCHSIGHT_MAX_BODY_BYTES", 1024 * 1024)),
-        cancel_grace_seconds=_float(env, "BENCHSIGHT_CANCEL_GRACE_SECONDS", 10.0),
-        stale_after_seconds=_float(env, "BENCHSIGHT_WORKER_STALE_SECONDS", 30.0),
+        max_body_bytes=int(env_number(env, "BENCHSIGHT_MAX_BODY_BYTES", 1024.0 * 1024, float)),
+        cancel_grace_seconds=env_number(env, "BENCHSIGHT_CANCEL_GRACE_SECONDS", 10.0, float),
+        stale_after_seconds=env_number(env, "BENCHSIGHT_WORKER_STALE_SECONDS", 30.0, float),
         environment=base.environment,
-        max_upload_bytes=int(_float(env, "BENCHSIGHT_MAX_UPLOAD_BYTES", 32 * 1024 * 1024)),
+        max_upload_bytes=int(
+            env_number(env, "BENCHSIGHT_MAX_UPLOAD_BYTES", 32.0 * 1024 * 1024, float)
+        ),
         workbook_path=_path(env, "BENCHSIGHT_WORKBOOK_PATH"),
         tracker_dir=_path(env, "BENCHSIGHT_TRACKER_DIR"),
     )

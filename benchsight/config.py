@@ -7,11 +7,14 @@ project reads environment variables, so this file is the one list of knobs (the 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+N = TypeVar("N", int, float)
 
 
 @dataclass(frozen=True)
@@ -35,14 +38,16 @@ class Settings:
         return not self.database_url
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
+def env_number(env: Mapping[str, str], name: str, default: N, kind: type[N]) -> N:
+    """A number setting; a value that is not one stops the program, naming the variable."""
+    raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        return kind(raw)
     except ValueError:
-        raise SystemExit(f"benchsight: {name}={raw!r} is not a whole number") from None
+        what = "a whole number" if kind is int else "a number"
+        raise SystemExit(f"benchsight: {name}={raw!r} is not {what}") from None
 
 
 @cache
@@ -53,8 +58,8 @@ def get_settings() -> Settings:
         state_dir=Path(env.get("BENCHSIGHT_HOME") or REPO_ROOT / ".benchsight").resolve(),
         db_name=env.get("BENCHSIGHT_DB_NAME") or "benchsight",
         db_schema=env.get("BENCHSIGHT_DB_SCHEMA") or "public",
-        threads=_int("BENCHSIGHT_THREADS", 2),
+        threads=env_number(env, "BENCHSIGHT_THREADS", 2, int),
         api_host=env.get("BENCHSIGHT_API_HOST") or "127.0.0.1",
-        api_port=_int("BENCHSIGHT_API_PORT", 8000),
+        api_port=env_number(env, "BENCHSIGHT_API_PORT", 8000, int),
         environment=env.get("BENCHSIGHT_ENV") or "local",
     )

@@ -285,3 +285,14 @@ def test_reset_with_yes_drops_data_and_migrates(db_url: str) -> None:
             conn.execute("select to_regclass('procrastinate.procrastinate_jobs')").fetchone()[0]
             is not None
         )
+
+
+def test_number_settings_name_the_variable_they_refuse() -> None:
+    from benchsight.config import env_number
+
+    env = {"BENCHSIGHT_THREADS": " 4 ", "BENCHSIGHT_API_PORT": "80.5", "GRACE": "2.5"}
+    assert env_number(env, "BENCHSIGHT_THREADS", 2, int) == 4
+    assert env_number(env, "UNSET", 7, int) == 7
+    assert env_number(env, "GRACE", 10.0, float) == 2.5
+    with pytest.raises(SystemExit, match=r"BENCHSIGHT_API_PORT='80.5' is not a whole number"):
+        env_number(env, "BENCHSIGHT_API_PORT", 8000, int)
