@@ -13,7 +13,6 @@ figures measure the queue and the API, not the warehouse.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))  # the tiny dbt project lives with the tests that use it
 
-from runs_harness import control, create_key, free_port, make_tiny_project, prepare_database  # noqa: E402
+from runs_harness import (  # noqa: E402
+    control,
+    create_key,
+    free_port,
+    make_tiny_project,
+    prepare_database,
+    worker_env,
+)
 from scratch import bench_server, scratch_database  # noqa: E402
 
 BENCH_DB = "benchsight_bench"
@@ -56,14 +62,7 @@ def figures(name: str, millis: list[float]) -> None:
 
 def start_server(url: str, project: Path, home: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=url,
-        BENCHSIGHT_HOME=str(home),
-        BENCHSIGHT_DBT_PROJECT_DIR=str(project),
-        PYTHONPATH=str(REPO),
-        DO_NOT_TRACK="1",
-    )
+    env = {**worker_env(url, project, home, stale_after=30.0), "DO_NOT_TRACK": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--with-worker", "--port", str(port)],
         cwd=REPO,

@@ -7,17 +7,15 @@ from reading the game), never read back from the warehouse's own SQL.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections import Counter
 from pathlib import Path
 
 import psycopg
 import pytest
+from api_checks import rows
+from dbt_harness import run_dbt
 from fixture_league import OFFICIAL_FINALS, build_fixture_workbook, read_game
 
-from benchsight.config import REPO_ROOT
-from benchsight.db import connection_env
 from loaders.tables import GAME_TABLES
 from loaders.tracking import load_tracking_paths
 from loaders.workbook_load import load_workbook_file
@@ -28,24 +26,6 @@ SAVED = {"Shot_OnNetSaved", "Shot_OnNet", "Shot_DeflectedOnNetSaved", "Shot_Tipp
 MISSED = {"Shot_Missed", "Shot_MissedPost", "Shot_HitPost", "Shot_Deflected"}
 BLOCKED = {"Shot_Blocked", "Shot_BlockedSameTeam"}
 GOAL_SHOTS = {"Shot_Goal", "Shot_OnNetGoal"}
-
-
-def run_dbt(db_url: str, *args: str, games: str = "") -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        **connection_env(db_url),
-        "DO_NOT_TRACK": "1",
-        "BENCHSIGHT_GAME_IDS": games,
-    }
-    target = REPO_ROOT / ".benchsight" / f"dbt-target-{db_url.rsplit('/', 1)[-1]}"
-    return subprocess.run(
-        [str(Path(os.sys.executable).parent / "dbt"), *args, "--target-path", str(target)],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +41,6 @@ def warehouse(db_url: str, fixtures_dir: Path, tmp_path_factory: pytest.TempPath
     done = run_dbt(db_url, "build")
     assert done.returncode == 0, done.stdout[-4000:]
     return db_url
-
-
-def rows(db_url: str, query: str, *params) -> list[tuple]:
-    with psycopg.connect(db_url) as conn:
-        return conn.execute(query, params).fetchall()
 
 
 # ------------------------------------------------------------------------------------- from JSON
@@ -315,6 +290,10 @@ INCREMENTAL_TABLES = [
     "fact_shift_players",
     "fact_shots",
     "fact_player_game_stats",
+    "fact_wowy",
+    "fact_h2h",
+    "fact_line_combos",
+    "fact_matchups",
 ]
 
 

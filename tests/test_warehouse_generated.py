@@ -10,7 +10,8 @@ import json
 
 import psycopg
 import pytest
-from test_warehouse_fixtures import rows, run_dbt
+from api_checks import rows
+from dbt_harness import run_dbt
 
 from benchsight.sample import generate
 from benchsight.sample.league import FLAW_KINDS, build_league

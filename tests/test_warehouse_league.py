@@ -19,18 +19,12 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
+from dbt_harness import run_dbt
 from psycopg import sql
-
-from benchsight.config import REPO_ROOT
-from benchsight.db import connection_env
 
 pytestmark = pytest.mark.slow
 
@@ -270,31 +264,19 @@ def load_league(url: str) -> None:
         )
 
 
-def run_dbt(url: str, target_path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        **connection_env(url),
-        "BENCHSIGHT_DB_SCHEMA": "public",
-        "DO_NOT_TRACK": "1",
-    }
-    dbt = Path(sys.executable).parent / "dbt"
-    return subprocess.run(
-        [str(dbt), *args, "--target-path", str(target_path), "--log-path", str(target_path)],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 @pytest.fixture(scope="module")
 def build_results(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:
     """Load the league and build it once; node name -> (status, failures) of the build."""
     load_league(db_url)
     target = tmp_path_factory.mktemp("dbt_target_wb")
     result = run_dbt(
-        db_url, target, "build", "--indirect-selection", "cautious", "--select", *SELECTION
+        db_url,
+        "build",
+        "--indirect-selection",
+        "cautious",
+        "--select",
+        *SELECTION,
+        target_path=target,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     run_results = json.loads((target / "run_results.json").read_text())

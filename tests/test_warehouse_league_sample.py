@@ -13,7 +13,8 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from test_warehouse_league import SELECTION, run_dbt
+from dbt_harness import run_dbt
+from test_warehouse_league import SELECTION
 
 from benchsight.sample import generate
 from loaders.workbook_load import load_workbook_file
@@ -32,7 +33,13 @@ def sample_league(
         assert not outcome.failed, outcome.reason
     target = tmp_path_factory.mktemp("dbt_target_wb_sample")
     result = run_dbt(
-        db_url, target, "build", "--indirect-selection", "cautious", "--select", *SELECTION
+        db_url,
+        "build",
+        "--indirect-selection",
+        "cautious",
+        "--select",
+        *SELECTION,
+        target_path=target,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     truth = json.loads((out / "truth.json").read_text())
