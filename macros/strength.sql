@@ -30,3 +30,16 @@
         when {{ venue }} = '{{ "away" if perspective == "for" else "home" }}' then {{ away_value }}
     end
 {%- endmacro %}
+
+{#- The split of fact_player_game_situation_stats: `en` when either net is empty, else `pp` / `sh`
+    by skaters, `5v5`, and `other` for any other equal strength (4v4, 3v3, invalid counts). -#}
+{% macro situation_group(skaters_for, skaters_against, own_goalie_on, opp_goalie_on) -%}
+    case
+        when {{ skaters_for }} is null or {{ skaters_against }} is null then 'other'
+        when not {{ own_goalie_on }} or not {{ opp_goalie_on }} then 'en'
+        when {{ skaters_for }} > {{ skaters_against }} then 'pp'
+        when {{ skaters_for }} < {{ skaters_against }} then 'sh'
+        when {{ skaters_for }} = 5 then '5v5'
+        else 'other'
+    end
+{%- endmacro %}

@@ -1,0 +1,30 @@
+-- Grain: game x skater x other skater on the ice with him (game_id, player_id, other_player_id),
+-- both orders, teammates and opponents. Real co-presence: the seconds of the shift rows both were
+-- on (the rows of a game do not overlap, so this is the overlap of their half-open intervals),
+-- and the on-ice counts of those rows from the first player's side.
+with skaters as (select * from {{ ref('int_shift_skaters_counted') }}),
+
+final as (
+    select
+        a.game_id,
+        a.player_id,
+        b.player_id as other_player_id,
+        a.team_id,
+        b.team_id as other_team_id,
+        a.venue = b.venue as is_teammate,
+        sum(a.toi_seconds) as toi_together_s,
+        sum(a.cf)::integer as cf,
+        sum(a.ca)::integer as ca,
+        sum(a.ff)::integer as ff,
+        sum(a.fa)::integer as fa,
+        sum(a.sf)::integer as sf,
+        sum(a.sa)::integer as sa,
+        sum(a.gf)::integer as gf,
+        sum(a.ga)::integer as ga,
+        max(a.load_id) as load_id
+    from skaters as a
+    inner join skaters as b on b.shift_id = a.shift_id and b.player_id <> a.player_id
+    group by a.game_id, a.player_id, b.player_id, a.team_id, b.team_id, a.venue = b.venue
+)
+
+select * from final
