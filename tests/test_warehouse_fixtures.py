@@ -294,6 +294,8 @@ INCREMENTAL_TABLES = [
     "fact_h2h",
     "fact_line_combos",
     "fact_matchups",
+    "fact_player_period_stats",
+    "fact_player_game_situation_stats",
 ]
 
 

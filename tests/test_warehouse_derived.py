@@ -1,9 +1,13 @@
-"""Pairs, units and splits built from the real fixture games, checked against numbers computed
-here from the tracker JSON (the players' shift intervals, half-open) or against the published
-game totals they must add up to."""
+"""The derived marts (pairs, units, period and situation splits, tracked seasons) and the stat
+catalogue, built from the real fixture games: checked against numbers computed here from the
+tracker JSON (the players' shift intervals, half-open) or against the published game totals they
+must add up to."""
 
 from __future__ import annotations
 
+import csv
+import json
+import re
 from collections import Counter, defaultdict
 from itertools import combinations
 from pathlib import Path
@@ -12,7 +16,9 @@ import pytest
 import test_warehouse_fixtures
 from api_checks import rows
 from fixture_league import read_game
-from test_warehouse_fixtures import clock, jersey_map
+from test_warehouse_fixtures import clock, expected_toi, jersey_map
+
+from benchsight.config import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -171,3 +177,172 @@ def test_every_pair_of_a_five_man_unit_is_a_wowy_pair(warehouse: str) -> None:
     for game_id, players in units:
         for a, b in combinations(players, 2):
             assert (game_id, a, b) in pairs
+
+
+SPLIT_COLUMNS = [
+    "goals",
+    "a1",
+    "a2",
+    "points",
+    "sog",
+    "attempts",
+    "blocks",
+    "toi_seconds",
+    "cf",
+    "ca",
+]
+SPLIT_COLUMNS += ["ff", "fa", "sf", "sa", "gf_on_ice", "ga_on_ice"]
+
+
+@pytest.mark.parametrize("split", ["fact_player_period_stats", "fact_player_game_situation_stats"])
+def test_a_players_splits_add_up_to_his_game(warehouse: str, split: str) -> None:
+    sums = ", ".join(f"sum({c}) as {c}" for c in SPLIT_COLUMNS)
+    differ = " or ".join(f"s.{c} is distinct from g.{c}" for c in SPLIT_COLUMNS)
+    scope = "" if split == "fact_player_period_stats" else " where g.has_on_ice_data"
+    checked, wrong = rows(
+        warehouse,
+        f"select count(*), count(*) filter (where {differ}) from fact_player_game_stats as g"
+        f" left join (select game_id, player_id, {sums} from {split} group by 1, 2) as s"
+        f" using (game_id, player_id){scope}",
+    )[0]
+    assert checked > 0 and wrong == 0
+
+
+def test_situation_toi_splits_the_json_toi(warehouse: str, fixtures_dir: Path) -> None:
+    """The situations of a game hold every second of a skater's TOI computed from the JSON."""
+    for game_id in GAMES_WITH_SHIFTS:
+        expected = {
+            p: round(t, 2)
+            for p, t in expected_toi(read_game(fixtures_dir / "tracker", game_id)).items()
+        }
+        got = rows(
+            warehouse,
+            "select player_id, sum(toi_seconds) from fact_player_game_situation_stats"
+            " where game_id = %s group by player_id having sum(toi_seconds) > 0",
+            game_id,
+        )
+        assert {p: round(float(t), 2) for p, t in got} == expected
+
+
+@pytest.mark.parametrize(
+    ("season_table", "game_table", "key", "columns"),
+    [
+        (
+            "fact_player_season_stats",
+            "fact_player_game_stats",
+            "player_id",
+            ["goals", "points", "sog", "attempts", "toi_seconds", "cf", "ca", "plus_minus"],
+        ),
+        (
+            "fact_goalie_season_stats",
+            "fact_goalie_game_stats",
+            "player_id",
+            ["shots_against", "saves", "goals_against", "toi_seconds"],
+        ),
+        (
+            "fact_team_season_stats",
+            "fact_team_game_stats",
+            "team_id",
+            ["goals_for", "goals_against", "attempts_for", "attempts_against", "sog_for"],
+        ),
+    ],
+)
+def test_tracked_season_stats_are_sums_of_game_stats(
+    warehouse: str, season_table: str, game_table: str, key: str, columns: list[str]
+) -> None:
+    """Summed here in Python from the game rows, per season and game type (and All)."""
+    games = rows(
+        warehouse,
+        f"select g.{key}, s.season_id, s.game_type, {', '.join('g.' + c for c in columns)}"
+        f" from {game_table} as g inner join dim_schedule as s using (game_id)",
+    )
+    expected: dict[tuple, list] = {}
+    for who, season_id, game_type, *values in games:
+        for scope in (game_type, "All"):
+            totals = expected.setdefault((who, season_id, scope), [0] * (len(columns) + 1))
+            totals[0] += 1
+            for i, value in enumerate(values, 1):
+                totals[i] += value or 0
+    got = rows(
+        warehouse,
+        f"select {key}, season_id, game_type, games_tracked, {', '.join(columns)} from {season_table}",
+    )
+    assert expected
+    assert {tuple(r[:3]): [float(v or 0) for v in r[3:]] for r in got} == {
+        k: [float(v) for v in vs] for k, vs in expected.items()
+    }
+
+
+# Stat marts: every numeric column is a stat the catalogue must list, except these keys.
+STAT_MARTS = re.compile(r"fact_(player|goalie|team)_\w*stats\w*")
+NOT_STATS = {"game_id", "season", "period", "load_id"}
+
+
+def published_columns(url: str) -> dict[str, dict[str, str]]:
+    """Columns and types of every model the manifest marks public, as built in the database."""
+    manifest = json.loads(
+        (
+            REPO_ROOT / ".benchsight" / f"dbt-target-{url.rsplit('/', 1)[-1]}" / "manifest.json"
+        ).read_text()
+    )
+    names = {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node.get("access") == "public"
+    }
+    columns: dict[str, dict[str, str]] = {}
+    for table, column, data_type in rows(
+        url,
+        "select table_name, column_name, data_type from information_schema.columns"
+        " where table_schema = 'public'",
+    ):
+        if table in names:
+            columns.setdefault(table, {})[column] = data_type
+    assert names == set(columns), names - set(columns)
+    return columns
+
+
+def test_the_stat_catalogue_lists_exactly_the_published_stats(warehouse: str) -> None:
+    with (REPO_ROOT / "seeds" / "dim_stat.csv").open() as f:
+        catalogue = {row["stat"] for row in csv.DictReader(f)}
+    columns = published_columns(warehouse)
+    published = {c for table in columns.values() for c in table}
+    assert sorted(catalogue - published) == []
+    stats = {
+        c
+        for table, cols in columns.items()
+        if STAT_MARTS.fullmatch(table)
+        for c, data_type in cols.items()
+        if data_type in ("integer", "bigint", "numeric", "double precision") and c not in NOT_STATS
+    }
+    assert sorted(stats - catalogue) == []
+
+
+def test_suspicious_stats_flag_the_long_shift_rows_of_the_json(
+    warehouse: str, fixtures_dir: Path
+) -> None:
+    """Shift rows with players that last longer than the seed's 300 s, counted from the JSON."""
+    with (REPO_ROOT / "seeds" / "metric_thresholds.csv").open() as f:
+        limit = next(
+            float(r["value"]) for r in csv.DictReader(f) if r["name"] == "max_shift_row_seconds"
+        )
+    expected = Counter()
+    for path in sorted((fixtures_dir / "tracker").glob("*.json")):
+        if "earlier" in path.name:
+            continue
+        game = json.loads(path.read_text())
+        for shift in game["shifts"]:
+            start, end = clock(shift["start_time"]), clock(shift["end_time"])
+            has_players = any(
+                who for venue in ("home", "away") for who in (shift[venue] or {}).values()
+            )
+            if start is not None and end is not None and has_players and start - end > limit:
+                expected[game["gameId"]] += 1
+    got = rows(
+        warehouse,
+        "select game_id, count(*) from qa_suspicious_stats where check_name = 'long_shift_row' group by 1",
+    )
+    assert dict(got) == dict(expected)
+    assert rows(warehouse, "select count(*) from qa_suspicious_stats where value <= threshold") == [
+        (0,)
+    ]

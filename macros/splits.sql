@@ -1,0 +1,36 @@
+{#- The period and situation splits of a skater's game (fact_player_period_stats,
+    fact_player_game_situation_stats) sum the same rows the same way: these write it once. -#}
+
+{#- On-ice counts summed over int_shift_skaters_counted rows. -#}
+{% macro on_ice_sums() -%}
+        sum(cf)::integer as cf,
+        sum(ca)::integer as ca,
+        sum(ff)::integer as ff,
+        sum(fa)::integer as fa,
+        sum(sf)::integer as sf,
+        sum(sa)::integer as sa,
+        sum(gf)::integer as gf,
+        sum(ga)::integer as ga
+{%- endmacro %}
+
+{#- Individual credits summed over int_skater_credits_split rows. -#}
+{% macro credit_sums() -%}
+        sum(goals)::integer as goals,
+        sum(a1)::integer as a1,
+        sum(a2)::integer as a2,
+        sum(sog)::integer as sog,
+        sum(attempts)::integer as attempts,
+        sum(blocks)::integer as blocks
+{%- endmacro %}
+
+{#- The published on-ice columns from an on_ice_sums CTE `alias`: zero when the player had no
+    row, null when `has_on_ice` is false (a game without usable shifts). -#}
+{% macro on_ice_columns(alias, has_on_ice) -%}
+        {%- for column, published in [
+            ('toi_seconds', 'toi_seconds'), ('cf', 'cf'), ('ca', 'ca'), ('ff', 'ff'), ('fa', 'fa'),
+            ('sf', 'sf'), ('sa', 'sa'), ('gf', 'gf_on_ice'), ('ga', 'ga_on_ice'),
+        ] %}
+        case when {{ has_on_ice }} then coalesce({{ alias }}.{{ column }}, 0) end as {{ published }}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+{%- endmacro %}
