@@ -16,7 +16,7 @@ import pytest
 import test_warehouse_fixtures
 from api_checks import rows
 from fixture_league import read_game
-from test_warehouse_fixtures import clock, expected_toi, jersey_map
+from test_warehouse_fixtures import BLOCKED, MISSED, SAVED, clock, expected_toi, jersey_map
 
 from benchsight.config import REPO_ROOT
 
@@ -346,3 +346,41 @@ def test_suspicious_stats_flag_the_long_shift_rows_of_the_json(
     assert rows(warehouse, "select count(*) from qa_suspicious_stats where value <= threshold") == [
         (0,)
     ]
+
+
+@pytest.mark.parametrize("game_id", [18969, 18981])
+def test_sequences_and_plays_cover_the_event_log(
+    warehouse: str, fixtures_dir: Path, game_id: int
+) -> None:
+    """Every event is in exactly one play; each goal ends a sequence (goal events counted here
+    from the JSON); team attempts add up by side; plays add up to their sequences."""
+    game = read_game(fixtures_dir / "tracker", game_id)
+    goals = sum(1 for e in game["events"] if e["type"] == "Goal" and e["detail1"] == "Goal_Scored")
+    attempts = Counter()
+    for e in game["events"]:
+        if (e["type"] == "Shot" and e["detail1"] in SAVED | MISSED | BLOCKED) or (
+            e["type"] == "Goal" and e["detail1"] == "Goal_Scored"
+        ):
+            attempts[e["team"]] += 1
+    assert rows(
+        warehouse,
+        "select count(*) filter (where ending = 'goal'), sum(goals), sum(attempts_home), sum(attempts_away),"
+        " sum(events) from fact_sequences where game_id = %s",
+        game_id,
+    ) == [(goals, goals, attempts["home"], attempts["away"], len(game["events"]))]
+    assert rows(
+        warehouse,
+        "select count(*) from fact_sequences as s inner join (select sequence_id, count(*) as plays,"
+        " sum(events) as events, min(start_game_seconds) as start_s from fact_plays group by 1) as p"
+        " using (sequence_id) where p.plays <> s.plays or p.events <> s.events"
+        " or p.start_s is distinct from s.start_game_seconds",
+    ) == [(0,)]
+    sequences_in_log, sequences, rush_shots, rush_in_plays = rows(
+        warehouse,
+        "select (select count(distinct sequence_no) from fact_events where game_id = %s),"
+        " (select count(*) from fact_sequences where game_id = %s),"
+        " (select count(*) filter (where is_rush) from fact_shots where game_id = %s),"
+        " (select sum(rush_attempts) from fact_plays where game_id = %s)",
+        *[game_id] * 4,
+    )[0]
+    assert (sequences, rush_in_plays) == (sequences_in_log, rush_shots)

@@ -280,6 +280,7 @@ def test_partial_game_uses_its_own_period_length(warehouse: str) -> None:
 INCREMENTAL_TABLES = [
     "intermediate.int_game_shift_coverage",
     "intermediate.int_event_shift_matches",
+    "intermediate.int_event_sides_inferred",
     "intermediate.int_events_attributed",
     "intermediate.int_event_players_resolved",
     "intermediate.int_player_shift_islands",
@@ -296,6 +297,8 @@ INCREMENTAL_TABLES = [
     "fact_matchups",
     "fact_player_period_stats",
     "fact_player_game_situation_stats",
+    "fact_sequences",
+    "fact_plays",
 ]
 
 
