@@ -101,6 +101,7 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
                 "Idempotency-Key",
                 "Last-Event-ID",
             ],
+            expose_headers=["X-Next-Cursor"],
         )
         if settings.cors_origins
         else None

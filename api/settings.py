@@ -14,6 +14,8 @@ them with the others):
   only the upload endpoints take bodies above BENCHSIGHT_MAX_BODY_BYTES.
 - BENCHSIGHT_WORKBOOK_PATH: the league workbook (BLB_TABLES.xlsx) a `source: excel` run reloads.
 - BENCHSIGHT_TRACKER_DIR: the folder of tracker exports a `source: excel` run reloads.
+- BENCHSIGHT_PUBLISH_URL: a separate database (any Postgres, Supabase included) that
+  `upload_to_supabase` copies the published tables to; unset, the warehouse is the target.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ class ApiSettings:
     max_upload_bytes: int = 32 * 1024 * 1024
     workbook_path: Path | None = None
     tracker_dir: Path | None = None
+    publish_url: str | None = None
+
+    @property
+    def schema_file(self) -> Path:
+        """Where generate-schema and `regenerate_schema` write the DDL of the published tables."""
+        return self.base.state_dir / "schema" / "published_tables.sql"
 
     @property
     def runs_dir(self) -> Path:
@@ -104,4 +112,5 @@ def load_settings(
         ),
         workbook_path=_path(env, "BENCHSIGHT_WORKBOOK_PATH"),
         tracker_dir=_path(env, "BENCHSIGHT_TRACKER_DIR"),
+        publish_url=(env.get("BENCHSIGHT_PUBLISH_URL") or "").strip() or None,
     )

@@ -86,7 +86,7 @@ def trigger_latency(http: httpx.Client, url: str) -> None:
     latencies = []
     for _ in range(TRIGGERS):
         run_id = http.post("/api/etl/trigger", json={"tables": ["numbers"]}).json()["run_id"]
-        while http.get(f"/api/etl/status/{run_id}").json()["status"] not in (
+        while http.get(f"/api/etl/runs/{run_id}").json()["status"] not in (
             "succeeded",
             "failed",
             "cancelled",
@@ -143,7 +143,7 @@ def read_latency(http: httpx.Client, url: str) -> None:
         if cursor and i % len(filters) == 0:
             params["cursor"] = cursor
         started = time.perf_counter()
-        page = http.get("/api/etl/history", params=params)
+        page = http.get("/api/etl/runs", params=params)
         history.append((time.perf_counter() - started) * 1000)
         assert page.status_code == 200
         if i % len(filters) == 0:

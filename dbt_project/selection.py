@@ -183,6 +183,10 @@ class ManifestIndex:
                 found.add(uid)
         return found
 
+    def downstream(self, start: set[str]) -> set[str]:
+        """Every node below `start` (sources included as starting points)."""
+        return self._walk(start, self.children, None)
+
     def _walk(self, start: set[str], graph: Mapping[str, list[str]], depth: int | None) -> set[str]:
         seen: set[str] = set()
         frontier = set(start)

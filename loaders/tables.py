@@ -318,6 +318,8 @@ WORKBOOK_SHEETS: tuple[SheetSpec, ...] = (
             "player_url",
             "player_image",
         ),
+        # The API seed reference's staging example names them without the prefix.
+        aliases={"first_name": "player_first_name", "last_name": "player_last_name"},
     ),
     SheetSpec(
         "dim_schedule",

@@ -249,7 +249,7 @@ def wait_for(check, timeout: float, interval: float = 0.2, what: str = "conditio
 
 def wait_terminal(http: httpx.Client, run_id: int, timeout: float = 90) -> dict:
     def done():
-        body = http.get(f"/api/etl/status/{run_id}").json()
+        body = http.get(f"/api/etl/runs/{run_id}").json()
         return body if body["status"] in TERMINAL else None
 
     return wait_for(done, timeout, 0.3, f"run {run_id} to finish")

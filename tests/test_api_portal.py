@@ -23,9 +23,9 @@ def test_portal_is_served_open_and_uses_only_local_endpoints(db_url: str, tmp_pa
         assert not re.search(r"""(src|href)=["']https?://""", html)
         # The page calls endpoints that exist; with a key they answer, without one they do not.
         called = set(re.findall(r"""["'`](/api/[a-z/]+)""", html))
-        assert {"/api/health", "/api/etl/history", "/api/etl/trigger", "/api/games"} <= called
+        assert {"/api/health", "/api/etl/runs", "/api/etl/trigger", "/api/games"} <= called
         key = create_key(db_url, "read")
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as client:
-            assert client.get("/api/etl/history?limit=15").status_code == 200
+            assert client.get("/api/etl/runs?limit=15").status_code == 200
             assert client.get("/api/games?limit=60").status_code == 200
         assert httpx.get(f"{base}/api/games").status_code == 401

@@ -78,7 +78,9 @@ def test_trigger_runs_to_success_with_progress_steps_logs_sse_and_artifacts(setu
     response = http.post("/api/etl/trigger", json={"mode": "full"})
     assert response.status_code == 202, response.text
     run = response.json()
-    assert run["status"] == "queued" and run["mode"] == "full" and run["progress"] == 0
+    # The answer waits for the idle worker to pick the run up (the seed's trigger says running).
+    assert (run["status"], run["run_status"]) in (("pending", "queued"), ("running", "running"))
+    assert run["job_id"] == str(run["run_id"]) and run["mode"] == "full" and run["progress"] == 0
     events: list = []
     finished = threading.Event()
     threading.Thread(
@@ -147,6 +149,32 @@ def test_single_game_builds_the_game_models_and_downstream(setup, http):
     with psycopg.connect(setup["db"]) as conn:
         # season = count(games) and sum(goals) over games 101..103 with goals = 10 x id.
         assert conn.execute("select games, goals from public.season").fetchone() == (3, 3060)
+
+
+def test_excluding_games_without_naming_any_builds_every_other_game(setup, http):
+    response = http.post("/api/etl/trigger", json={"exclude_game_ids": [102], "tables": ["games"]})
+    assert response.status_code == 202, response.text
+    run = response.json()
+    assert run["selection"] == {
+        "select": ["config.materialized:incremental+,games"],
+        "exclude": [],
+        "vars": {"game_ids": [101, 103]},
+    }
+    final = wait_terminal(http, run["run_id"])
+    assert final["status"] == "succeeded", final["errors"]
+    steps = http.get(f"/api/etl/runs/{run['run_id']}/steps").json()["steps"]
+    assert [s["name"] for s in steps] == ["games"]
+    every = http.post("/api/etl/trigger", json={"exclude_game_ids": [101, 102, 103]})
+    assert every.status_code == 400 and every.json()["code"] == "empty_selection"
+
+
+def test_unknown_options_are_422_naming_them(setup, http):
+    for path, body in (
+        ("/api/etl/trigger", {"options": {"wipe": True, "turbo": 1}}),
+        ("/api/upload/to-supabase", {"options": {"batch_size": 10, "turbo": 1}}),
+    ):
+        response = http.post(path, json=body)
+        assert response.status_code == 422 and "turbo" in response.text, response.text
 
 
 def test_test_mode_compiles_and_reports_what_would_run(setup, http):
@@ -246,7 +274,7 @@ def test_cancel_stops_a_running_build_and_a_queued_one(setup, http):
 
     started = time.monotonic()
     answer = http.post(f"/api/etl/cancel/{running}").json()
-    assert answer["status"] in ("cancelling", "cancelled")
+    assert answer["status"] in ("running", "cancelled") and answer["cancelled_at"] is not None
     final = wait_terminal(http, running, timeout=30)
     assert final["status"] == "cancelled"
     assert time.monotonic() - started < 20
@@ -336,9 +364,41 @@ def test_a_due_schedule_queues_a_run_that_the_worker_builds(setup):
         steps = admin.get(f"/api/etl/runs/{started[0]}/steps").json()["steps"]
         assert [s["name"] for s in steps] == ["season"]
 
+        # An incremental schedule keeps its tables and exclude_tables, as a trigger does.
+        put = admin.put(
+            "/api/etl/schedules/hourly-season",
+            json={
+                "cron": "0 * * * *",
+                "request": {
+                    "mode": "incremental",
+                    "tables": ["games", "season"],
+                    "exclude_tables": ["season"],
+                },
+            },
+        )
+        assert put.status_code == 200, put.text
+        with psycopg.connect(setup["db"], autocommit=True) as conn:
+            conn.execute(
+                "update raw.tracker_games set file_sha256 = 'sha-103-v2' where game_id = 103"
+            )
+        started = tick(next_hour + timedelta(hours=1, seconds=1))
+        final = wait_terminal(admin, started[0])
+        assert final["status"] == "succeeded", final["errors"]
+        assert final["result"]["changed"]["games"] == [103]
+        assert final["selection"] == {
+            "select": [
+                "config.materialized:incremental+,games",
+                "config.materialized:incremental+,season",
+            ],
+            "exclude": ["season"],
+            "vars": {"game_ids": [103]},
+        }
+        steps = admin.get(f"/api/etl/runs/{started[0]}/steps").json()["steps"]
+        assert [s["name"] for s in steps] == ["games"]
+
 
 def test_history_filters_and_cursor_paging(setup, http):
-    everything = http.get("/api/etl/history", params={"limit": 500}).json()
+    everything = http.get("/api/etl/runs", params={"limit": 500}).json()
     runs = everything["runs"]
     assert everything["next_cursor"] is None
     ids = [r["run_id"] for r in runs]
@@ -348,7 +408,7 @@ def test_history_filters_and_cursor_paging(setup, http):
     paged, cursor = [], None
     while True:
         page = http.get(
-            "/api/etl/history", params={"limit": 3, **({"cursor": cursor} if cursor else {})}
+            "/api/etl/runs", params={"limit": 3, **({"cursor": cursor} if cursor else {})}
         ).json()
         paged += [r["run_id"] for r in page["runs"]]
         cursor = page["next_cursor"]
@@ -356,21 +416,42 @@ def test_history_filters_and_cursor_paging(setup, http):
             break
     assert paged == ids
 
-    failed = http.get("/api/etl/history", params={"status": "failed"}).json()["runs"]
+    failed = http.get("/api/etl/runs", params={"status": "failed"}).json()["runs"]
     assert [r["run_id"] for r in failed] == [
         r["run_id"] for r in runs if r["status"] == "failed"
     ] and failed
-    single = http.get("/api/etl/history", params={"mode": "single"}).json()["runs"]
+    single = http.get("/api/etl/runs", params={"mode": "single"}).json()["runs"]
     assert [r["run_id"] for r in single] == [r["run_id"] for r in runs if r["mode"] == "single"]
     assert len(single) == 2  # the single-game build and the scheduled one
     middle = runs[len(runs) // 2]["created_at"]
-    since = http.get("/api/etl/history", params={"since": middle, "limit": 500}).json()["runs"]
-    until = http.get("/api/etl/history", params={"until": middle, "limit": 500}).json()["runs"]
+    since = http.get("/api/etl/runs", params={"since": middle, "limit": 500}).json()["runs"]
+    until = http.get("/api/etl/runs", params={"until": middle, "limit": 500}).json()["runs"]
     assert len(since) + len(until) == len(runs)
     assert all(r["created_at"] >= middle for r in since) and all(
         r["created_at"] < middle for r in until
     )
-    assert http.get("/api/etl/history", params={"cursor": "garbage!"}).status_code == 400
+    assert http.get("/api/etl/runs", params={"cursor": "garbage!"}).status_code == 400
+    assert http.get("/api/etl/runs", params={"status": "exploded"}).status_code in (400, 422)
+
+    # The seed's history: a list of jobs in the seed's words, the same runs, paged by header.
+    seed = http.get("/api/etl/history", params={"limit": 500})
+    assert seed.status_code == 200 and "X-Next-Cursor" not in seed.headers
+    assert [(j["job_id"], j["run_status"]) for j in seed.json()] == [
+        (str(r["run_id"]), r["status"]) for r in runs
+    ]
+    assert len(http.get("/api/etl/history").json()) == 10  # the seed's default limit
+    first = http.get("/api/etl/history", params={"limit": 3})
+    rest = http.get("/api/etl/history", params={"cursor": first.headers["X-Next-Cursor"]})
+    paged_jobs = [j["run_id"] for j in first.json() + rest.json()]
+    assert paged_jobs == [r["run_id"] for r in runs][:13]  # 3, then the default 10
+    words = {"succeeded": "completed", "failed": "failed", "cancelled": "cancelled"}
+    for seed_word in ("completed", "failed", "cancelled"):
+        listed = http.get("/api/etl/history", params={"status": seed_word, "limit": 500}).json()
+        assert [j["run_id"] for j in listed] == [
+            r["run_id"] for r in runs if words[r["status"]] == seed_word
+        ]
+        assert all(j["status"] == seed_word for j in listed)
+    assert http.get("/api/etl/history", params={"status": "pending"}).json() == []
     assert http.get("/api/etl/history", params={"status": "exploded"}).status_code in (400, 422)
 
 

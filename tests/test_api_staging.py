@@ -49,7 +49,9 @@ def setup(db_url: str, tmp_path_factory):
 
 
 def test_list_names_the_16_tables_with_zero_rows(setup, http):
-    body = http.get("/api/staging/blb-tables/list").json()
+    # The seed's list: the table names; /blb-tables has the counts, keys and columns.
+    assert http.get("/api/staging/blb-tables/list").json() == [s.name for s in WORKBOOK_SHEETS]
+    body = http.get("/api/staging/blb-tables").json()
     assert [t["table_name"] for t in body["tables"]] == [s.name for s in WORKBOOK_SHEETS]
     assert len(body["tables"]) == 16 and all(t["rows"] == 0 for t in body["tables"])
     player = next(t for t in body["tables"] if t["table_name"] == "dim_player")
@@ -63,6 +65,7 @@ def test_upload_appends_then_replaces_and_counts_follow(setup, http):
     )
     assert first.status_code == 200, first.text
     assert first.json()["rows_inserted"] == 3 and first.json()["rows_deleted"] == 0
+    assert first.json()["rows_updated"] == 0 and first.json()["errors"] == []
     assert rows(
         db,
         "select player_id, player_full_name, current_skill_rating, source from raw.blb_dim_player order by player_id",
@@ -87,8 +90,7 @@ def test_upload_appends_then_replaces_and_counts_follow(setup, http):
     assert rows(db, "select player_id from raw.blb_dim_player order by 1") == [("P2",), ("P3",)]
     http.post("/api/staging/blb-tables/upload", json={"table_name": "dim_team", "data": TEAMS})
     listed = {
-        t["table_name"]: t["rows"]
-        for t in http.get("/api/staging/blb-tables/list").json()["tables"]
+        t["table_name"]: t["rows"] for t in http.get("/api/staging/blb-tables").json()["tables"]
     }
     assert listed["dim_player"] == 2 and listed["dim_team"] == 2 and listed["dim_season"] == 0
     load = rows(
@@ -239,7 +241,7 @@ def test_clear_needs_confirm_and_admin_then_empties_only_that_table(setup, http,
     before = fingerprint(db)
     cleared = admin.delete("/api/staging/blb-tables/dim_team", params={"confirm": "true"})
     assert cleared.status_code == 200, cleared.text
-    assert cleared.json() == {"table_name": "dim_team", "rows_deleted": 2}
+    assert cleared.json() == {"table_name": "dim_team", "rows_deleted": 2, "status": "cleared"}
     # The table's own load warnings go with its rows; nothing else changes.
     assert changed_tables(before, fingerprint(db)) == {"blb_dim_team", "loads", "load_warnings"}
     assert rows(db, "select count(*) from raw.load_warnings where table_name = 'blb_dim_team'") == [
@@ -277,13 +279,16 @@ def test_tracking_upload_replaces_the_games_rows_atomically(setup, http, fixture
     assert loaded.status_code == 200, loaded.text
     assert loaded.json()["outcome"] == "loaded"
     assert loaded.json()["events"] == 1593 and loaded.json()["shifts"] == 98
+    assert (loaded.json()["events_inserted"], loaded.json()["shifts_inserted"]) == (1593, 98)
+    assert loaded.json()["errors"] == []
     assert rows(
         db,
         "select count(*), min(l.source) from raw.tracker_events e"
         " join raw.loads l using (load_id) where e.game_id = 18969",
     ) == [(1593, "api")]
     same = http.post("/api/staging/tracking/upload", json=game)
-    assert same.json()["outcome"] == "unchanged"
+    assert same.json()["outcome"] == "unchanged" and same.json()["events_inserted"] == 0
+    assert same.json()["errors"] == []
 
     smaller = {**game, "events": game["events"][:40], "shifts": game["shifts"][:5]}
     replaced = http.post("/api/staging/tracking/upload", json=smaller)

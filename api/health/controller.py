@@ -37,6 +37,10 @@ class SystemStatus(msgspec.Struct):
     status: str
     version: str
     environment: str
+    etl_available: bool
+    """dbt is installed and a worker is alive to build."""
+    supabase_connected: bool
+    """The target database (Supabase or any Postgres) answers."""
     target: str
     database: DatabaseStatus
     dbt_available: bool
@@ -56,7 +60,7 @@ class HealthController(Controller):
         try:
             async with state.pool.connection(timeout=2) as conn:
                 await conn.execute("select 1")
-            status = "ok"
+            status = "healthy"
         except (psycopg.OperationalError, Exception):
             status = "degraded"
         return Health(status=status, version=_version(), timestamp=datetime.now(UTC))
@@ -96,11 +100,13 @@ class HealthController(Controller):
             database = DatabaseStatus(
                 False, None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             )
-        overall = "ok" if database.reachable and dbt_ok and workers else "degraded"
+        overall = "healthy" if database.reachable and dbt_ok and workers else "degraded"
         return SystemStatus(
             status=overall,
             version=_version(),
             environment=settings.environment,
+            etl_available=dbt_ok and bool(workers),
+            supabase_connected=database.reachable,
             target=settings.target_kind,
             database=database,
             dbt_available=dbt_ok,

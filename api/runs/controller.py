@@ -1,4 +1,10 @@
-"""Runs endpoints: parse, authorise, call the service. Paths of the older API are kept."""
+"""Runs endpoints: parse, authorise, call the service.
+
+The seed paths (trigger, status, history, cancel) answer the seed reference's shapes (`Job`:
+`job_id`, status pending | running | completed | failed | cancelled, history as a list); the
+project's paths (/runs/...) answer `Run` in the project's vocabulary. store.SEED_STATUS maps one
+to the other.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from litestar import Controller, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
-from litestar.response import File, ServerSentEvent
+from litestar.response import File, Response, ServerSentEvent
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from api.auth.middleware import requires
@@ -17,7 +23,7 @@ from api.deps import ApiKeyId, service_dependency
 from api.runs import structs
 from api.runs.events import run_events
 from api.runs.service import RunsService
-from api.runs.store import RunStatus
+from api.runs.store import RunStatus, statuses_named
 
 
 def provide_runs_service(state: State) -> RunsService:
@@ -44,26 +50,46 @@ class RunsController(Controller):
         idempotency_key: Annotated[
             str | None, HeaderParameter(name="Idempotency-Key", max_length=200)
         ] = None,
-    ) -> structs.Run:
+    ) -> structs.Job:
         """Queue a pipeline run. A second build queues behind the running one, or gets 409 with
-        `on_conflict=reject`. The same `Idempotency-Key` returns the same run."""
+        `on_conflict=reject`. The same `Idempotency-Key` returns the same run. The answer
+        waits up to 2 s for an idle worker to pick the run up, so it says `running` as the
+        seed's does; a run queued behind another build answers `pending`."""
         run, _ = await service.create_run(
             data, idempotency_key, on_conflict == "reject", api_key_id=api_key_id
         )
-        return run
+        return await service.started_job(run.run_id)
 
     @get("/status/{run_id:int}")
-    async def status(self, run_id: FromPath[int], service: Service) -> structs.Run:
-        """A run's state, progress (nodes done / nodes selected), errors and result."""
-        return await service.get(run_id)
+    async def status(self, run_id: FromPath[int], service: Service) -> structs.Job:
+        """A run in the seed's shape: status, progress (nodes done / nodes selected), errors, result."""
+        return await service.job(run_id)
 
     @get("/runs/{run_id:int}")
     async def run(self, run_id: FromPath[int], service: Service) -> structs.Run:
-        """Same as /status/{run_id}."""
+        """A run in the project's own vocabulary (queued, succeeded, cancelling, ...)."""
         return await service.get(run_id)
 
     @get("/history")
     async def history(
+        self,
+        service: Service,
+        limit: Limit = 10,
+        status: FromQuery[structs.AnyStatus | None] = None,
+        mode: FromQuery[structs.Mode | None] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    ) -> Response[list[structs.Job]]:
+        """Runs, newest first, as a list (the seed's shape); `status` takes the seed's words or
+        the project's. The next page's cursor is in the `X-Next-Cursor` header."""
+        statuses = statuses_named(status) if status is not None else []
+        rows, next_cursor = await service.history_rows(limit, statuses, mode, since, until, cursor)
+        headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
+        return Response([structs.job_from_row(r) for r in rows], headers=headers)
+
+    @get("/runs")
+    async def runs(
         self,
         service: Service,
         limit: Limit = 50,
@@ -73,8 +99,9 @@ class RunsController(Controller):
         until: FromQuery[datetime | None] = None,
         cursor: Annotated[str | None, QueryParameter(max_length=100)] = None,
     ) -> structs.RunPage:
-        """Runs, newest first; pass `next_cursor` back as `cursor` for the next page."""
-        return await service.history(limit, status, mode, since, until, cursor)
+        """Runs, newest first, in the project's vocabulary; pass `next_cursor` back as `cursor`."""
+        statuses = [status] if status is not None else []
+        return await service.history(limit, statuses, mode, since, until, cursor)
 
     @get("/logs/{run_id:int}")
     async def logs(
@@ -116,9 +143,9 @@ class RunsController(Controller):
         )
 
     @post("/cancel/{run_id:int}", status_code=HTTP_200_OK, guards=[requires("run")])
-    async def cancel(self, run_id: FromPath[int], service: Service) -> structs.Run:
+    async def cancel(self, run_id: FromPath[int], service: Service) -> structs.Job:
         """Queued: cancelled at once. Running: dbt is interrupted (killed after a grace period)
-        and the run ends `cancelled`. A finished run is 409."""
+        and the run ends `cancelled`; the answer waits a few seconds for that. A finished run is 409."""
         return await service.cancel(run_id)
 
     @post("/retry/{run_id:int}", status_code=HTTP_202_ACCEPTED, guards=[requires("run")])

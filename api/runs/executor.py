@@ -22,6 +22,7 @@ Failure handling:
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import threading
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import psycopg
 
+from api.runs.changes import NOTHING, Changes, game_grained_reads, what_changed, workbook_digests
 from api.runs.sources import SourceError, load_excel_sources
 from api.runs.store import Claimed, RunStatus, RunWriter, channel, reap_stalled
 from api.settings import ApiSettings
@@ -45,7 +47,11 @@ from dbt_project.runner import (
     kill_process_group,
     run_dbt,
 )
-from dbt_project.selection import GAME_IDS_VAR, Selection, SelectionError, game_selection
+from dbt_project.selection import (
+    GAME_IDS_VAR,
+    ManifestIndex,
+    Selection,
+)
 
 MODEL_TYPES = ("model", "seed", "snapshot")
 TEST_TYPES = ("test", "unit_test")
@@ -187,19 +193,29 @@ def execute_run(settings: ApiSettings, run_id: int) -> str:
         cancel = threading.Event()
         started = time.monotonic()
 
+        extra: dict = {}
+        build = BuildState()
+
         def finish(status: RunStatus, outcome: DbtOutcome | None = None, errors=()) -> str:
             seconds = time.monotonic() - started
-            _finish(recorder, status, outcome, seconds, list(errors), claimed.mode == "test")
+            _finish(recorder, status, outcome, seconds, list(errors), claimed.mode == "test", extra)
             return status
 
         with Heartbeat(url, run_id, settings.heartbeat_seconds, cancel):
             try:
-                outcome, games = _execute(settings, recorder, claimed, cancel)
+                outcome, games = _execute(settings, recorder, claimed, cancel, build)
+                if build.changed is not None:
+                    extra["changed"] = build.changed
+                if outcome is not None and outcome.status == RunStatus.SUCCEEDED:
+                    extra |= _after_build(settings, recorder, claimed, outcome)
             except SourceError as exc:
                 recorder.log("error", "load", str(exc))
                 return finish(RunStatus.FAILED, errors=[{"node": None, "message": str(exc)}])
             except RunCancelled:
                 return finish(RunStatus.CANCELLED)
+            except PublishError as exc:
+                recorder.log("error", "publish", str(exc))
+                return finish(RunStatus.FAILED, outcome, [{"node": None, "message": str(exc)}])
             except psycopg.OperationalError:
                 raise
             except (
@@ -217,11 +233,39 @@ def execute_run(settings: ApiSettings, run_id: int) -> str:
             stop_backends(conn, run_id)
         if status == RunStatus.SUCCEEDED and claimed.mode != "test":
             writer.record_game_builds(games)
+            if build.digests is not None and not claimed.request.get("tables"):
+                writer.record_workbook_builds(build.digests)
         return finish(status, outcome, outcome.errors)
 
 
+@dataclass
+class BuildState:
+    """What a run learns before dbt that is recorded after it: the workbook's digests (a full or
+    incremental build) and what an incremental run found changed."""
+
+    digests: dict[tuple[str, str], str] | None = None
+    changed: dict | None = None
+
+
+def _changes(settings: ApiSettings, writer: RunWriter, claimed: Claimed, digests: dict) -> Changes:
+    from api.runs.service import manifest_index
+
+    return what_changed(
+        writer.changed_games(),
+        digests,
+        writer.recorded_workbook_digests(),
+        writer.tracked_games(),
+        functools.cache(lambda: game_grained_reads(manifest_index(settings))),
+        set(claimed.request.get("exclude_game_ids") or ()),
+    )
+
+
 def _execute(
-    settings: ApiSettings, recorder: RunRecorder, claimed: Claimed, cancel: threading.Event
+    settings: ApiSettings,
+    recorder: RunRecorder,
+    claimed: Claimed,
+    cancel: threading.Event,
+    build: BuildState,
 ) -> tuple[DbtOutcome | None, list[int] | None]:
     writer, options = recorder.writer, claimed.options
     if claimed.source == "excel":
@@ -231,28 +275,20 @@ def _execute(
         raise RunCancelled
     selection = Selection.from_dict(claimed.selection)
     games: list[int] | None = list(selection.vars.get(GAME_IDS_VAR, [])) or None  # type: ignore[call-overload]
+    plain_full = claimed.mode == "full" and not selection.select and not selection.vars
+    if claimed.mode == "incremental" or plain_full:
+        # What the workbook holds now, before dbt reads it: recorded once the build succeeds.
+        build.digests = workbook_digests(writer.conn)
     if claimed.mode == "incremental":
-        # Which games changed is a fact of the moment the build starts, not of the request.
-        changed = writer.changed_games()
-        if not changed:
-            recorder.step("nothing changed since the last successful build")
+        # What changed is a fact of the moment the build starts, not of the request.
+        changes = _changes(settings, writer, claimed, build.digests)
+        build.changed = changes.summary()
+        if changes.nothing:
+            recorder.step(f"nothing to build: {NOTHING}")
             return None, []
-        recorder.log(
-            "info",
-            "selection",
-            f"games changed since their last build: {', '.join(map(str, changed))}",
-        )
-        try:
-            game_part = game_selection(changed)
-        except SelectionError as exc:
-            recorder.log("warning", "selection", str(exc))
-            return None, []
-        games = changed
-        select = (
-            tuple(f"{g},{t}" for g in game_part.select for t in selection.select)
-            or game_part.select
-        )
-        selection = Selection(select=select, exclude=selection.exclude, vars=game_part.vars)
+        recorder.log("info", "selection", "; ".join(changes.reasons))
+        games = changes.games
+        selection = changes.selection(selection)
         writer.set_selection(selection.as_dict())
 
     target = settings.runs_dir / str(writer.run_id) / "target"
@@ -293,6 +329,62 @@ def _execute(
     return outcome, games
 
 
+class PublishError(RuntimeError):
+    """Publishing or writing the schema file after a good build failed; the run fails with it."""
+
+
+def _after_build(
+    settings: ApiSettings, recorder: RunRecorder, claimed: Claimed, outcome: DbtOutcome
+) -> dict:
+    """The options that act on what a good build made: `upload_to_supabase` publishes the
+    published tables it built, `regenerate_schema` writes the schema file. Returns the run
+    summary's `publish` / `schema` entries."""
+    options = claimed.options
+    if claimed.mode == "test" or not (
+        options.get("upload_to_supabase") or options.get("regenerate_schema")
+    ):
+        return {}
+    from api.upload.publish import publish, published_models
+    from api.upload.schema import write_schema
+
+    manifest = Path(recorder.writer.artifacts_dir_of(recorder.writer.run_id) or "")
+    published = published_models(ManifestIndex.from_file(manifest / "manifest.json"))
+    schema = settings.base.db_schema
+    extra: dict = {}
+    try:
+        if options.get("upload_to_supabase"):
+            built = {n.name for n in outcome.nodes if n.resource_type in MODEL_TYPES}
+            tables = sorted(built & set(published))
+            where = "the publish target" if settings.publish_url else "the warehouse (the target)"
+            recorder.step(f"publishing {len(tables)} tables to {where}")
+            done = publish(
+                settings.database_url,
+                settings.publish_url,
+                schema,
+                tables,
+                options.get("batch_size"),
+                lambda line: recorder.log("info", "publish", line),
+            )
+            extra["publish"] = done.summary()
+            recorder.log(
+                "info",
+                "publish",
+                f"{len(done.table_rows)} tables, {sum(done.table_rows.values())} rows"
+                f" published to {done.published_to}",
+            )
+        if options.get("regenerate_schema"):
+            recorder.step("writing the schema file")
+            with psycopg.connect(settings.database_url, autocommit=True) as conn:
+                generated = write_schema(conn, schema, sorted(published), settings.schema_file)
+            extra["schema"] = {
+                "schema_file": str(settings.schema_file),
+                "tables_generated": len(generated.tables),
+            }
+    except (psycopg.Error, LookupError, OSError) as exc:
+        raise PublishError(f"the build succeeded but publishing failed: {exc}") from exc
+    return extra
+
+
 def _finish(
     recorder: RunRecorder,
     status: RunStatus,
@@ -300,8 +392,9 @@ def _finish(
     seconds: float,
     errors: list,
     dry_run: bool,
+    extra: dict | None = None,
 ) -> None:
-    summary: dict = {"duration_seconds": round(seconds, 3)}
+    summary: dict = {"duration_seconds": round(seconds, 3), **(extra or {})}
     tables = passed = failed_tests = 0
     if outcome is not None and dry_run:
         # A dry run compiles: nothing was created or tested; the steps list what would run.

@@ -27,7 +27,7 @@ from api.deps import decode_cursor, encode_cursor
 from api.errors import ApiError, bad_request, conflict, not_found
 from api.runs import structs
 from api.runs.store import TERMINAL, Filters, NewRun, RunsBusy, RunStatus, RunStore
-from api.runs.structs import Run, TriggerRequest, run_from_row
+from api.runs.structs import Job, Run, TriggerRequest, job_from_row, run_from_row
 from api.settings import ApiSettings
 from dbt_project.manifest import ManifestError, load_index
 from dbt_project.selection import Selection, SelectionError, game_selection, table_selection
@@ -36,6 +36,12 @@ log = logging.getLogger("benchsight.runs")
 BUILD_TASK = "build_run"
 ARTIFACTS = ("run_results.json", "manifest.json")
 CURSOR_PREFIX = "r"
+# How long a cancel answer waits for a running build to stop, so it can say `cancelled` (the
+# seed's answer) in the usual case; a build still stopping after that answers `running`.
+CANCEL_ANSWER_WAIT_SECONDS = 3.0
+# The seed's jobs start at once (its trigger answers `running`, and its portal polls only while
+# `running`): a new run next in line is given this long to be picked up before the answer.
+CLAIM_ANSWER_WAIT_SECONDS = 2.0
 
 
 def build_lock(settings: ApiSettings) -> str:
@@ -140,6 +146,16 @@ class RunsService:
                     unknown,
                     "game_ids",
                 )
+        if excluded and not games and request.mode != "incremental":
+            # Every game but those: the known games minus the excluded, as a game build.
+            games = sorted(await self._known_games(None) - set(excluded))
+            if not games:
+                raise bad_request(
+                    "empty_selection",
+                    "no games left to build after the exclusions",
+                    excluded,
+                    "exclude_game_ids",
+                )
         base = Selection()
         try:
             if games:
@@ -156,18 +172,10 @@ class RunsService:
             raise bad_request(exc.code, str(exc), exc.values, field) from None
         except ManifestError as exc:
             raise ApiError(503, "dbt_project_unavailable", str(exc)) from None
-        if excluded:
-            # Excluding games from a full build: the build still covers every model; the game
-            # filter applies to the incremental models through the list of wanted games.
-            raise bad_request(
-                "invalid_request",
-                "exclude_game_ids needs game_ids (mode single) to exclude from",
-                excluded,
-                "exclude_game_ids",
-            )
         return base
 
-    async def _known_games(self, wanted: list[int]) -> set[int]:
+    async def _known_games(self, wanted: list[int] | None) -> set[int]:
+        """The games of `wanted` that the schedule or the tracking knows (None: every game)."""
         async with self.pool.connection() as conn:
             tables = await (
                 await conn.execute(
@@ -183,8 +191,9 @@ class RunsService:
                 return set()
             rows = await (
                 await conn.execute(
-                    f"select distinct game_id::int from ({' union '.join(parts)}) g where game_id = any(%s)",
-                    [[str(g) for g in wanted]],
+                    f"select distinct game_id::int from ({' union '.join(parts)}) g"
+                    " where game_id ~ '^[0-9]{1,9}$' and (%s::text[] is null or game_id = any(%s::text[]))",
+                    [None if wanted is None else [str(g) for g in wanted]] * 2,
                 )
             ).fetchall()
         return {r[0] for r in rows}
@@ -196,23 +205,54 @@ class RunsService:
             raise not_found("run", run_id)
         return run_from_row(row)
 
+    async def job(self, run_id: int) -> Job:
+        """The run as the seed paths show it."""
+        row = await self.store.get(run_id)
+        if row is None:
+            raise not_found("run", run_id)
+        return job_from_row(row)
+
+    async def started_job(self, run_id: int) -> Job:
+        """The answer of a seed trigger: the run once a worker picked it up (when it is next in
+        line and a worker is alive, within CLAIM_ANSWER_WAIT_SECONDS), else as it is (pending)."""
+        job = await self.job(run_id)
+        if job.run_status != RunStatus.QUEUED or not await self.store.next_to_start(
+            run_id, self.settings.stale_after_seconds
+        ):
+            return job
+        deadline = anyio.current_time() + CLAIM_ANSWER_WAIT_SECONDS
+        while job.run_status == RunStatus.QUEUED and anyio.current_time() < deadline:
+            await anyio.sleep(0.05)
+            job = await self.job(run_id)
+        return job
+
+    async def history_rows(
+        self,
+        limit: int,
+        statuses: list[RunStatus],
+        mode: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        cursor: str | None,
+    ) -> tuple[list[dict], str | None]:
+        """One page of runs, newest first, and the cursor of the next page (None: the last)."""
+        before = decode_cursor(CURSOR_PREFIX, cursor) if cursor else None
+        rows = await self.store.history(Filters(statuses, mode, since, until, before), limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, encode_cursor(CURSOR_PREFIX, rows[-1]["run_id"]) if more and rows else None
+
     async def history(
         self,
         limit: int,
-        status: RunStatus | None,
+        statuses: list[RunStatus],
         mode: str | None,
         since: datetime | None,
         until: datetime | None,
         cursor: str | None,
     ) -> structs.RunPage:
-        before = decode_cursor(CURSOR_PREFIX, cursor) if cursor else None
-        rows = await self.store.history(Filters(status, mode, since, until, before), limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return structs.RunPage(
-            runs=[run_from_row(r) for r in rows],
-            next_cursor=encode_cursor(CURSOR_PREFIX, rows[-1]["run_id"]) if more and rows else None,
-        )
+        rows, next_cursor = await self.history_rows(limit, statuses, mode, since, until, cursor)
+        return structs.RunPage(runs=[run_from_row(r) for r in rows], next_cursor=next_cursor)
 
     async def logs(self, run_id: int, after: int, limit: int) -> structs.LogPage:
         await self._require(run_id)
@@ -242,7 +282,7 @@ class RunsService:
             raise not_found("run", run_id)
 
     # ------------------------------------------------------------------ cancel, retry
-    async def cancel(self, run_id: int) -> Run:
+    async def cancel(self, run_id: int) -> Job:
         before = await self.store.request_cancel(run_id)
         if before is None:
             raise not_found("run", run_id)
@@ -252,7 +292,12 @@ class RunsService:
         if status == RunStatus.QUEUED and job_id is not None:
             # The worker also re-checks the run's status when it picks a job, so losing this race is harmless.
             await self.queue.job_manager.cancel_job_by_id_async(job_id)
-        return await self.get(run_id)
+        deadline = anyio.current_time() + CANCEL_ANSWER_WAIT_SECONDS
+        job = await self.job(run_id)
+        while job.run_status not in TERMINAL and anyio.current_time() < deadline:
+            await anyio.sleep(0.1)
+            job = await self.job(run_id)
+        return job
 
     async def retry(self, run_id: int, start_from: str) -> Run:
         source = await self.store.retry_source(run_id)

@@ -36,6 +36,37 @@ class RunStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class SeedStatus(StrEnum):
+    """The seed reference's job vocabulary, which its clients (the portal's polling) compare to."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+# The one mapping between the two vocabularies: the seed paths (/api/etl/trigger|status|history|
+# cancel, /api/upload/...) answer SEED_STATUS[status]; the project's paths answer RunStatus.
+# `cancelling` is the one state the seed has no word for: the job still runs until dbt has
+# stopped, so it shows as `running` (and `run_status` beside it says `cancelling`).
+SEED_STATUS: dict[RunStatus, SeedStatus] = {
+    RunStatus.QUEUED: SeedStatus.PENDING,
+    RunStatus.RUNNING: SeedStatus.RUNNING,
+    RunStatus.CANCELLING: SeedStatus.RUNNING,
+    RunStatus.SUCCEEDED: SeedStatus.COMPLETED,
+    RunStatus.FAILED: SeedStatus.FAILED,
+    RunStatus.CANCELLED: SeedStatus.CANCELLED,
+}
+
+
+def statuses_named(word: str) -> list[RunStatus]:
+    """The run statuses a status word of either vocabulary covers; a seed word first, so the
+    seed's `running` includes cancelling."""
+    covered = [status for status, seed in SEED_STATUS.items() if seed == word]
+    return covered or [RunStatus(word)]
+
+
 TERMINAL = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED})
 ACTIVE = frozenset({RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.CANCELLING})
 
@@ -44,7 +75,8 @@ CREATE_LOCK_KEY = 0x42_53_54_52  # "BSTR"
 RUN_COLUMNS = """
     run_id, status, mode, source, created_at, started_at, completed_at, progress, current_step,
     current_node, nodes_total, nodes_done, nodes_failed, nodes_skipped, tables_created, rows_loaded,
-    tests_passed, tests_failed, errors, summary, selection, retry_of, schedule_name
+    tests_passed, tests_failed, errors, summary, selection, retry_of, schedule_name,
+    cancel_requested_at
 """
 FINISHED_WORDS = {
     RunStatus.SUCCEEDED: "finished",
@@ -109,7 +141,7 @@ class Claimed:
 class Filters:
     """History filters; every one optional."""
 
-    status: str | None = None
+    statuses: Sequence[str] = ()
     mode: str | None = None
     since: datetime | None = None
     until: datetime | None = None
@@ -117,7 +149,7 @@ class Filters:
 
     def where(self) -> tuple[str, list]:
         conditions = [
-            ("status = %s", self.status),
+            ("status = any(%s)", list(self.statuses) or None),
             ("mode = %s", self.mode),
             ("created_at >= %s", self.since),
             ("created_at < %s", self.until),
@@ -189,6 +221,18 @@ class RunStore:
                 ],
             )
             return await cursor.fetchone()
+
+    async def next_to_start(self, run_id: int, stale_after: float) -> bool:
+        """No build is ahead of the run and a worker is alive to pick it up."""
+        row = await self._one(
+            """
+            select not exists (select 1 from ops.runs where status = any(%s) and run_id < %s)
+                and exists (select 1 from ops.workers
+                            where heartbeat_at > now() - make_interval(secs => %s)) as next
+            """,
+            [sorted(ACTIVE), run_id, stale_after],
+        )
+        return bool(row and row["next"])
 
     async def set_job(self, run_id: int, job_id: int) -> None:
         async with self.pool.connection() as conn:
@@ -511,6 +555,29 @@ class RunWriter:
             """,
             [self.run_id, games, games],
         )
+
+    def tracked_games(self) -> list[int]:
+        exists = self.conn.execute(
+            "select to_regclass('raw.tracker_games') is not null"
+        ).fetchone()[0]
+        if not exists:
+            return []
+        return [r[0] for r in self.conn.execute("select game_id from raw.tracker_games order by 1")]
+
+    def recorded_workbook_digests(self) -> dict[tuple[str, str], str]:
+        """(raw table, game id or '') -> the digest the last build covering it saw."""
+        rows = self.conn.execute("select table_name, game_id, digest from ops.workbook_builds")
+        return {(table, game): digest for table, game, digest in rows}
+
+    def record_workbook_builds(self, digests: dict[tuple[str, str], str]) -> None:
+        """The workbook this run built from: its digests replace the recorded ones."""
+        with self.conn.transaction():
+            self.conn.execute("delete from ops.workbook_builds")
+            with self.conn.cursor().copy(
+                "copy ops.workbook_builds (table_name, game_id, digest, run_id) from stdin"
+            ) as copy:
+                for (table, game), digest in digests.items():
+                    copy.write_row((table, game, digest, self.run_id))
 
     def beat(self) -> bool:
         """Prove the run is alive; True when a cancel was requested."""

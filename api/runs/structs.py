@@ -9,10 +9,16 @@ import msgspec
 from msgspec import Meta, Struct
 
 from api.deps import NameList, no_names
-from api.runs.store import TERMINAL, RunStatus
+from api.runs.store import SEED_STATUS, TERMINAL, RunStatus, SeedStatus
 
 Mode = Literal["full", "incremental", "single", "test"]
 Source = Literal["excel", "staging"]
+# `supabase` is the seed's name for building from the staged tables: accepted, recorded as staging.
+RequestSource = Literal["excel", "staging", "supabase"]
+# A history filter: the seed's status words or the project's.
+AnyStatus = Literal[
+    "pending", "running", "completed", "failed", "cancelled", "queued", "succeeded", "cancelling"
+]
 
 GameId = Annotated[int, Meta(gt=0, lt=2**31)]
 
@@ -23,15 +29,18 @@ class TriggerOptions(Struct, forbid_unknown_fields=True, kw_only=True):
     validate: bool = True
     """Run the tests (dbt build); false builds models and seeds only."""
     upload_to_supabase: bool = False
-    """Kept for the portal: dbt builds straight into the target database, so there is no separate upload."""
+    """After the build, publish the published tables it built: copied to BENCHSIGHT_PUBLISH_URL
+    when one is configured, else the warehouse is the target (`published_to: "target"`)."""
     regenerate_schema: bool = False
-    """Kept for the portal: the schema is produced by dbt's contracts; nothing extra to do."""
+    """After the build, write the schema file of the published tables (GET /api/upload/schema-file)."""
     threads: Annotated[int, Meta(ge=1, le=16)] | None = None
+    batch_size: Annotated[int, Meta(ge=1, le=1_000_000)] | None = None
+    """Rows per write of the publish copy (default 10000)."""
 
 
 class TriggerRequest(Struct, forbid_unknown_fields=True, kw_only=True):
     mode: Mode = "full"
-    source: Source = "staging"
+    source: RequestSource = "staging"
     game_ids: Annotated[list[GameId], Meta(max_length=5000)] = msgspec.field(default_factory=list)
     exclude_game_ids: Annotated[list[GameId], Meta(max_length=5000)] = msgspec.field(
         default_factory=list
@@ -40,6 +49,10 @@ class TriggerRequest(Struct, forbid_unknown_fields=True, kw_only=True):
     """Model names or dbt selectors."""
     exclude_tables: NameList = no_names()
     options: TriggerOptions = msgspec.field(default_factory=TriggerOptions)
+
+    def __post_init__(self) -> None:
+        if self.source == "supabase":
+            self.source = "staging"
 
 
 class NodeCounts(Struct):
@@ -54,6 +67,16 @@ class RunResult(Struct):
     duration_seconds: float | None
     tests_passed: int
     tests_failed: int
+    published_to: str | None = None
+    """With upload_to_supabase: `target` (the warehouse is the publish target) or `publish_target`
+    (copied to BENCHSIGHT_PUBLISH_URL)."""
+    tables_uploaded: int = 0
+    rows_uploaded: int = 0
+    schema_file: str | None = None
+    """With regenerate_schema: the file written."""
+    tables_generated: int | None = None
+    changed: dict | None = None
+    """Incremental runs: what changed since the last successful build (games, tables, reasons)."""
 
 
 class RunError(Struct):
@@ -143,6 +166,7 @@ class ScheduleUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
 def run_from_row(row: dict) -> Run:
     """A row of ops.runs (the store's RUN_COLUMNS) as the API shows it."""
     summary = row["summary"] or {}
+    publish, schema = summary.get("publish") or {}, summary.get("schema") or {}
     return Run(
         run_id=row["run_id"],
         status=RunStatus(row["status"]),
@@ -165,10 +189,69 @@ def run_from_row(row: dict) -> Run:
             duration_seconds=summary.get("duration_seconds"),
             tests_passed=row["tests_passed"],
             tests_failed=row["tests_failed"],
+            published_to=publish.get("published_to"),
+            tables_uploaded=publish.get("tables", 0),
+            rows_uploaded=publish.get("rows", 0),
+            schema_file=schema.get("schema_file"),
+            tables_generated=schema.get("tables_generated"),
+            changed=summary.get("changed"),
         )
         if row["status"] in TERMINAL
         else None,
         selection=row["selection"] or {},
         retry_of=row["retry_of"],
         schedule_name=row["schedule_name"],
+    )
+
+
+class Job(Struct):
+    """A run as the seed reference shows it, on the seed paths (/api/etl/trigger, status, history,
+    cancel; /api/upload/to-supabase, status): `job_id`, the seed's status words, an int
+    `progress`, `error`, `cancelled_at`, `tables_uploaded` / `rows_uploaded`. The run's own
+    fields follow, with its status in the project's vocabulary as `run_status`."""
+
+    job_id: str
+    status: SeedStatus
+    mode: Mode
+    created_at: datetime
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    progress: int
+    current_step: str | None
+    result: RunResult | None
+    error: str | None
+    tables_uploaded: int
+    rows_uploaded: int
+    published_to: str | None
+    run_id: int
+    run_status: RunStatus
+    source: Source
+    started_at: datetime | None
+    current_node: str | None
+    nodes: NodeCounts
+    tables_created: int
+    rows_loaded: int
+    errors: list[RunError]
+    selection: dict
+    retry_of: int | None
+    schedule_name: str | None
+
+
+def job_from_row(row: dict) -> Job:
+    """A row of ops.runs as the seed paths show it (the status mapped by store.SEED_STATUS)."""
+    run = run_from_row(row)
+    fields = msgspec.structs.asdict(run)
+    del fields["status"], fields["progress"]
+    result = run.result
+    return Job(
+        job_id=str(run.run_id),
+        status=SEED_STATUS[run.status],
+        run_status=run.status,
+        progress=int(run.progress),
+        cancelled_at=row["cancel_requested_at"],
+        error=next((e.message for e in run.errors if e.message), None),
+        tables_uploaded=result.tables_uploaded if result else 0,
+        rows_uploaded=result.rows_uploaded if result else 0,
+        published_to=result.published_to if result else None,
+        **fields,
     )

@@ -36,6 +36,11 @@ class StagingController(Controller):
     guards = [requires("read")]  # noqa: RUF012 (Litestar reads these class attributes)
 
     @get("/blb-tables/list")
+    async def list_names(self, service: Service) -> list[str]:
+        """The names of the 16 workbook tables (the seed's shape); /blb-tables has the details."""
+        return service.table_names()
+
+    @get("/blb-tables")
     async def list_tables(self, service: Service) -> structs.StagingTableList:
         """The 16 workbook tables with their row counts, key and columns."""
         return await service.list_tables()

@@ -39,6 +39,10 @@ class StagingService:
         self.pool = pool
         self.settings = settings
 
+    @staticmethod
+    def table_names() -> list[str]:
+        return [spec.name for spec in WORKBOOK_SHEETS]
+
     async def list_tables(self) -> structs.StagingTableList:
         counts = sql.SQL(" union all ").join(
             sql.SQL("select {}::text, count(*) from {}").format(
@@ -84,6 +88,8 @@ class StagingService:
         return structs.UploadResult(
             table_name=spec.name,
             rows_inserted=outcome.tables[spec.name],
+            rows_updated=0,
+            errors=[],
             rows_deleted=outcome.deleted.get(spec.name, 0),
             load_id=outcome.load_id,
             warnings=outcome.warnings,
@@ -142,4 +148,12 @@ class StagingService:
             )
         except LoadError as exc:
             raise invalid_content(exc, "invalid_tracking") from None
-        return structs.TrackingResult(game_id=game_id, **tracking_load_fields(outcome))
+        fields = tracking_load_fields(outcome)
+        loaded = fields["outcome"] in ("loaded", "replaced")
+        return structs.TrackingResult(
+            game_id=game_id,
+            events_inserted=(fields["events"] or 0) if loaded else 0,
+            shifts_inserted=(fields["shifts"] or 0) if loaded else 0,
+            errors=[],
+            **fields,
+        )

@@ -33,6 +33,10 @@ class UploadRows(Struct, forbid_unknown_fields=True, kw_only=True):
 class UploadResult(Struct):
     table_name: str
     rows_inserted: int
+    rows_updated: int
+    """Always 0: an upload appends or replaces, it never updates rows in place (the seed's field)."""
+    errors: list[str]
+    """Always empty on success: a rejected upload is a 4xx naming what is wrong."""
     rows_deleted: int
     """Rows the replace removed (0 when appending)."""
     load_id: int | None
@@ -56,10 +60,16 @@ class UpdateResult(Struct):
 class ClearResult(Struct):
     table_name: str
     rows_deleted: int
+    status: str = "cleared"
 
 
 class TrackingResult(Struct):
     game_id: int
+    events_inserted: int
+    shifts_inserted: int
+    errors: list[str]
+    """Always empty on success (a rejected game is a 4xx); `outcome` / `reason` say whether the
+    rows were replaced or the export was unchanged."""
     outcome: str
     reason: str
     events: int | None

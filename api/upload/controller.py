@@ -6,13 +6,13 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from litestar.response import Response
+from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from api.auth.middleware import requires
 from api.deps import ApiKeyId, service_dependency
 from api.runs.service import RunsService
-from api.runs.structs import Run
+from api.runs.structs import Job
 from api.upload import structs
 from api.upload.service import UploadService
 
@@ -35,33 +35,35 @@ class UploadController(Controller):
     @post("/to-supabase", status_code=HTTP_202_ACCEPTED, guards=[requires("run")])
     async def to_supabase(
         self, data: JSONBody[structs.PublishRequest], service: Service, api_key_id: ApiKeyId
-    ) -> Run:
-        """A run that rebuilds the selected published tables in the target database: `mode`
-        picks a group, `pattern` narrows it by name, `tables` names them outright."""
-        return await service.to_supabase(data, api_key_id)
+    ) -> Job:
+        """A run that rebuilds the selected published tables, then publishes them: copied to
+        BENCHSIGHT_PUBLISH_URL when one is configured, else the warehouse is the target
+        (`published_to: "target"`). `mode` picks a group, `pattern` narrows it by name, `tables`
+        names them outright."""
+        run = await service.to_supabase(data, api_key_id)
+        return await service.runs.started_job(run.run_id)
 
     @get("/status/{run_id:int}")
-    async def status(self, run_id: FromPath[int], service: Service) -> Run:
-        """Same as /api/etl/status/{run_id}."""
-        return await service.runs.get(run_id)
+    async def status(self, run_id: FromPath[int], service: Service) -> Job:
+        """Same as /api/etl/status/{run_id}: with `tables_uploaded` and `rows_uploaded`."""
+        return await service.runs.job(run_id)
 
     @post("/generate-schema", status_code=HTTP_200_OK, guards=[requires("admin")])
-    async def generate_schema(self, service: Service) -> structs.GeneratedSchema:
+    async def generate_schema(
+        self, service: Service, data: JSONBody[structs.GenerateSchemaRequest | None] = None
+    ) -> structs.GeneratedSchema:
         """The DDL of the published tables as they exist in the target: columns, types,
-        defaults, keys, indexes, views and comments."""
+        defaults, keys, indexes, views and comments; also written to the schema file."""
         return await service.generate_schema()
 
     @get("/schema-file", media_type="text/sql")
-    async def schema_file(self, service: Service) -> Response[str]:
-        """The same DDL as a file to download."""
-        generated = await service.generate_schema()
-        stamp = generated.generated_at.strftime("%Y%m%dT%H%M%SZ")
-        return Response(
-            generated.ddl,
+    async def schema_file(self, service: Service) -> File:
+        """The schema file generate-schema or a build with `regenerate_schema` last wrote
+        (generated now if none was)."""
+        return File(
+            path=await service.schema_file(),
+            filename="benchsight_schema.sql",
             media_type="text/sql; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="benchsight_schema_{stamp}.sql"'
-            },
         )
 
     @post("/load-schema", status_code=HTTP_200_OK, guards=[requires("admin")])

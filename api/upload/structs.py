@@ -16,8 +16,8 @@ PublishMode = Literal["all", "dims", "facts", "qa", "basic", "tracking"]
 class PublishOptions(Struct, forbid_unknown_fields=True, kw_only=True):
     replace: bool = False
     """Rebuild the tables from scratch (dbt --full-refresh) instead of incrementally."""
-    batch_size: Annotated[int, Meta(ge=1)] | None = None
-    """Kept for the portal: dbt writes each table in one statement, so there are no batches."""
+    batch_size: Annotated[int, Meta(ge=1, le=1_000_000)] | None = None
+    """Rows per write of the copy to the publish target (default 10000)."""
 
 
 class PublishRequest(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -29,6 +29,14 @@ class PublishRequest(Struct, forbid_unknown_fields=True, kw_only=True):
     options: PublishOptions = msgspec.field(default_factory=PublishOptions)
 
 
+class SchemaOptions(Struct, forbid_unknown_fields=True, kw_only=True):
+    """The seed sends `options: {}`; there are none, so any option named is a 422."""
+
+
+class GenerateSchemaRequest(Struct, forbid_unknown_fields=True, kw_only=True):
+    options: SchemaOptions = msgspec.field(default_factory=SchemaOptions)
+
+
 class SchemaTable(Struct):
     name: str
     kind: str
@@ -37,7 +45,19 @@ class SchemaTable(Struct):
     indexes: int
 
 
+class SchemaResult(Struct):
+    schema_file: str
+    tables_generated: int
+
+
 class GeneratedSchema(Struct):
+    """The seed's answer (`job_id`, `status`, `result`) and the DDL itself. The schema is read
+    from the catalog while the request waits, so the job is `completed` at once; `job_id` names
+    this generation, it is not a run."""
+
+    job_id: str
+    status: Literal["completed"]
+    result: SchemaResult
     schema: str
     generated_at: datetime
     tables: list[SchemaTable]
