@@ -9,9 +9,11 @@ files, so both formats give the same raw rows. What the conversion undoes:
   use idx + 1.
 - Clocks are split into min and sec cells and are joined back to `MM:SS` as written.
 - Zones are written Offensive/Defensive/Neutral (o/d/n in JSON).
-- There is no event team column in v29 (v28 has only the `team_` helper column): the event team
-  is derived from the players' roles and sides, a jersey's side coming from the shifts sheet;
-  the `team_` helper is the last resort. Each event row says which was used (team_source).
+- There is no event team column in v29 (v28 has only the `team_` helper column, kept as the
+  event's team with team_source `hint`). Raw stays what the file says: an event without a written
+  team has none, and its players' sides follow from it or stay unknown. The warehouse decides
+  every side, for all formats alike, from the players' jerseys, names and roles
+  (int_event_sides_inferred); one warning per file says the export writes no team.
 - Period lengths per period live in the video_timing sheet.
 
 Columns whose name ends in `_` are input hints and are otherwise ignored.
@@ -19,7 +21,6 @@ Columns whose name ends in `_` are input hints and are otherwise ignored.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 
 from loaders.core import (
@@ -28,9 +29,7 @@ from loaders.core import (
     LoadWarning,
     ParsedGame,
     flag,
-    normalise_role,
     number,
-    other_side,
     text,
     whole_number,
 )
@@ -62,6 +61,9 @@ _REQUIRED_COLUMNS = {
 }
 _ZONES = {"offensive": "o", "defensive": "d", "neutral": "n"}
 _TEAMS = {"h": "home", "a": "away", "home": "home", "away": "away"}
+# The parser's per-event and per-player warnings about a missing team, which an export without any
+# team column would raise on every row.
+_UNWRITTEN_SIDE_CODES = {"event_team_unknown", "player_side_unknown"}
 _SLOT_COLUMNS = {
     "F1": "forward_1",
     "F2": "forward_2",
@@ -210,10 +212,8 @@ def parse_tracker_xlsx(data: bytes, file_name: str) -> ParsedGame:
     timing_sheet = _sheet(workbook, names, "video_timing", file_name)
 
     warnings: list[LoadWarning] = []
-    shifts, jersey_sides = _shifts(shifts_sheet)
-    events = _events(
-        events_sheet, jersey_sides, puck_sheet is not None, player_xy_sheet is not None, warnings
-    )
+    shifts = _shifts(shifts_sheet)
+    events = _events(events_sheet, puck_sheet is not None, player_xy_sheet is not None)
     by_idx = {event["idx"]: event for event in events}
     if puck_sheet is not None:
         _puck_points(puck_sheet, by_idx, warnings)
@@ -237,14 +237,23 @@ def parse_tracker_xlsx(data: bytes, file_name: str) -> ParsedGame:
         source_format="xlsx",
         extra_game={"period_length_minutes": metadata["period_length_minutes"]},
     )
+    if not any(event["team"] for event in events):
+        # One warning for the file instead of one per event and per player.
+        game.warnings = [w for w in game.warnings if w.code not in _UNWRITTEN_SIDE_CODES]
+        warnings.append(
+            LoadWarning(
+                "event_team_not_written",
+                "sheet events",
+                "the export writes no event team: the warehouse infers sides from the players",
+            )
+        )
     game.warnings[:0] = warnings
     return game
 
 
-def _shifts(sheet: _Rows) -> tuple[list[dict], dict[str, str | None]]:
-    """Shifts in the JSON shape, and each jersey's side (None when both sides wear it)."""
+def _shifts(sheet: _Rows) -> list[dict]:
+    """Shifts in the JSON shape."""
     shifts = []
-    sides: dict[str, set[str]] = {}
     for index, row in enumerate(sheet.sheet.rows):
         shift = {
             SOURCE_SHEET: sheet.sheet.name,
@@ -269,8 +278,6 @@ def _shifts(sheet: _Rows) -> tuple[list[dict], dict[str, str | None]]:
                 else:
                     jersey = sheet.get(row, index, f"{side}_{column}", _jersey)
                     jerseys = [jersey] if jersey else []
-                for jersey in jerseys:
-                    sides.setdefault(jersey, set()).add(side)
                 if not jerseys:
                     lineup[slot] = None
                 elif slot == "X" and len(jerseys) > 1:
@@ -279,17 +286,10 @@ def _shifts(sheet: _Rows) -> tuple[list[dict], dict[str, str | None]]:
                     lineup[slot] = {"num": jerseys[0]}
             shift[side] = lineup
         shifts.append(shift)
-    jersey_sides = {j: next(iter(s)) if len(s) == 1 else None for j, s in sides.items()}
-    return shifts, jersey_sides
+    return shifts
 
 
-def _events(
-    sheet: _Rows,
-    jersey_sides: dict[str, str | None],
-    puck_sheet: bool,
-    player_xy_sheet: bool,
-    warnings: list[LoadWarning],
-) -> list[dict]:
+def _events(sheet: _Rows, puck_sheet: bool, player_xy_sheet: bool) -> list[dict]:
     """Events in the JSON shape; start/stop XY from the row only when no xy sheet holds paths."""
     rows = sheet.sheet.rows
     indexes = [sheet.get(row, i, "event_index", _required_int) for i, row in enumerate(rows)]
@@ -331,8 +331,6 @@ def _events(
                 "player_y_stop",
             )
         current["players"].append(player)
-    for event in events:
-        _settle_team(event, jersey_sides, warnings)
     return events
 
 
@@ -382,8 +380,10 @@ def _event(
     if team_column:
         written = sheet.get(row, index, team_column, text)
         event["team"] = _TEAMS.get((written or "").lower(), written)
+        event[TEAM_SOURCE] = "file" if event["team"] else None
     else:
-        event["_team_hint"] = _TEAMS.get(str(sheet.hint(row, "team_") or "").lower())
+        event["team"] = _TEAMS.get(str(sheet.hint(row, "team_") or "").lower())
+        event[TEAM_SOURCE] = "hint" if event["team"] else None
     return event
 
 
@@ -395,36 +395,6 @@ def _row_points(sheet: _Rows, row: list, index: int, x1: str, y1: str, x2: str, 
         if x is not None or y is not None:
             points.append({"x": x, "y": y, "seq": seq})
     return points
-
-
-def _settle_team(
-    event: dict, jersey_sides: dict[str, str | None], warnings: list[LoadWarning]
-) -> None:
-    """Event team from the players' roles and their jerseys' sides; each player's side too."""
-    hint = event.pop("_team_hint", None)
-    if event.get("team"):
-        event[TEAM_SOURCE] = "file"
-    else:
-        votes: Counter[str] = Counter()
-        for player in event["players"]:
-            normalised = normalise_role(player["role"])
-            side = jersey_sides.get(player["num"] or "")
-            if normalised and side:
-                votes[side if normalised[1] == "event" else other_side(side)] += 1
-        ranked = votes.most_common(2)
-        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
-            event["team"], event[TEAM_SOURCE] = ranked[0][0], "derived"
-        elif hint:
-            event["team"], event[TEAM_SOURCE] = hint, "hint"
-        else:
-            event["team"], event[TEAM_SOURCE] = None, None
-    for player in event["players"]:
-        side = jersey_sides.get(player["num"] or "")
-        if side is None:
-            normalised = normalise_role(player["role"])
-            if normalised and event["team"] in ("home", "away"):
-                side = event["team"] if normalised[1] == "event" else other_side(event["team"])
-        player["team"] = side
 
 
 def _located_points(

@@ -1,11 +1,28 @@
 {{ incremental_by_game_config() }}
 
--- Grain: event x player named on it. The jersey resolved to a player with the game's own roster
--- (int_game_jerseys_resolved); unknown jerseys keep a null player_id and are counted in QA. The
--- team is the event's team or its opponent, by side (int_events_attributed); players of events
+-- Grain: event x player named on it. The player's side as int_event_sides_inferred decides it
+-- (the same for every tracker format), his jersey resolved to a player with that side's game
+-- roster (int_game_jerseys_resolved); unknown jerseys keep a null player_id and are counted in QA.
+-- The team is the event's team or its opponent, by side (int_events_attributed); players of events
 -- that are not in the event log are left out. What fact_event_players publishes; a table of its
 -- own so the intermediates that read event players never read a mart.
-with players as (select * from {{ ref('stg_tracker__event_players') }} where {{ games_to_build() }}),
+with written_players as (
+    select * from {{ ref('stg_tracker__event_players') }} where {{ games_to_build() }}
+),
+
+sides as (
+    select event_id, player_order, venue
+    from {{ ref('int_event_sides_inferred') }}
+    where {{ games_to_build() }}
+),
+
+players as (
+    select
+        p.*,
+        coalesce(s.venue, p.venue) as side
+    from written_players as p
+    left join sides as s on s.event_id = p.event_id and s.player_order = p.player_order
+),
 
 jerseys as (select * from {{ ref('int_game_jerseys_resolved') }}),
 
@@ -23,10 +40,10 @@ resolved as (
             when j.player_id is not null then j.resolved_from
         end as resolved_from,
         count(*) over (
-            partition by p.game_id, p.event_id, p.venue, p.jersey
+            partition by p.game_id, p.event_id, p.side, p.jersey
         ) > 1 and p.jersey is not null as is_duplicate_in_event
     from players as p
-    left join jerseys as j on j.game_id = p.game_id and j.venue = p.venue and j.jersey = p.jersey
+    left join jerseys as j on j.game_id = p.game_id and j.venue = p.side and j.jersey = p.jersey
 ),
 
 final as (
@@ -38,8 +55,8 @@ final as (
         p.role,
         p.role_group,
         p.role_number,
-        p.venue,
-        case when p.venue = e.event_venue then e.team_id else e.opp_team_id end as team_id,
+        p.side as venue,
+        case when p.side = e.event_venue then e.team_id else e.opp_team_id end as team_id,
         p.jersey,
         p.player_name,
         p.player_id,

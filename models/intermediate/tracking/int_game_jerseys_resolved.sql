@@ -6,7 +6,7 @@ official_roster as (select * from {{ ref('stg_blb__game_rosters') }}),
 
 from_tracker as (
     select distinct on (game_id, venue, jersey)
-        game_id, venue, jersey, player_id, position_code, 'tracker' as resolved_from, 1 as priority
+        game_id, venue, jersey, player_id, player_name, position_code, 'tracker' as resolved_from, 1 as priority
     from tracker_roster
     where jersey is not null and player_id is not null
     order by game_id, venue, jersey, roster_order
@@ -18,6 +18,7 @@ from_official as (
         team_venue as venue,
         player_game_number as jersey,
         player_id,
+        player_full_name as player_name,
         left(player_position, 1) as position_code,
         'gameroster' as resolved_from,
         2 as priority
@@ -28,7 +29,7 @@ from_official as (
 
 final as (
     select distinct on (game_id, venue, jersey)
-        game_id, venue, jersey, player_id, position_code, resolved_from
+        game_id, venue, jersey, player_id, player_name, position_code, resolved_from
     from (select * from from_tracker union all select * from from_official) as candidates
     order by game_id, venue, jersey, priority
 )

@@ -1,0 +1,122 @@
+{{ incremental_by_game_config() }}
+
+-- Grain: event x player named on it. Which side each event and each of its players belongs to,
+-- decided once here, for every tracker format, from what all of them carry: jerseys, names and
+-- roles, read against the game's own rosters (int_game_jerseys_resolved). The reduced Excel export
+-- writes no team at all, and the JSON's written team is a toggle the tracker sometimes leaves on
+-- the wrong side, so the file's team is the last resort. An event_player votes for his own side,
+-- an opp_player for the other one; the event's side is the majority at the first step that
+-- decides:
+--   1. roster: the jersey is worn under this name on exactly one side's game roster;
+--   2. learned: a jersey and name off the rosters (a sub) take the side they have in the events
+--      that step 1 decided;
+--   3. jersey: the jersey is on exactly one side's game roster, whatever the name;
+--   4. file: the team the file wrote.
+-- A player is of his side by roster (step 1), else of the side his role gives him in the event,
+-- else of the side the file wrote.
+with players as (
+    select
+        event_id,
+        game_id,
+        player_order,
+        jersey,
+        role_group,
+        venue as written_venue,
+        lower(btrim(player_name)) as name_key
+    from {{ ref('stg_tracker__event_players') }}
+    where {{ games_to_build() }}
+),
+
+events as (
+    select event_id, event_venue as written_venue, load_id
+    from {{ ref('stg_tracker__events') }}
+    where {{ games_to_build() }}
+),
+
+rosters as (
+    select game_id, venue, jersey, lower(btrim(player_name)) as name_key
+    from {{ ref('int_game_jerseys_resolved') }}
+),
+
+roster_sides as (
+    select
+        p.event_id,
+        p.player_order,
+        case
+            when count(distinct r.venue) filter (where r.name_key = p.name_key) = 1
+                then min(r.venue) filter (where r.name_key = p.name_key)
+        end as named_side,
+        case when count(distinct r.venue) = 1 then min(r.venue) end as jersey_side
+    from players as p
+    left join rosters as r on r.game_id = p.game_id and r.jersey = p.jersey
+    group by p.event_id, p.player_order
+),
+
+evidence as (
+    select
+        p.*,
+        r.named_side,
+        r.jersey_side
+    from players as p
+    inner join roster_sides as r on r.event_id = p.event_id and r.player_order = p.player_order
+),
+
+by_roster as (
+    select event_id, {{ majority_side(event_side_by_role('role_group', 'named_side')) }} as side
+    from evidence
+    group by event_id
+),
+
+learned as (
+    select
+        e.game_id,
+        e.jersey,
+        e.name_key,
+        {{ majority_side(player_side_by_role('e.role_group', 'r.side')) }} as learned_side
+    from evidence as e
+    inner join by_roster as r on r.event_id = e.event_id
+    where r.side is not null and e.jersey is not null and e.name_key is not null
+    group by e.game_id, e.jersey, e.name_key
+),
+
+by_learned_and_jersey as (
+    select
+        e.event_id,
+        {{ majority_side(event_side_by_role('e.role_group', 'coalesce(e.named_side, l.learned_side)')) }}
+            as learned_side,
+        {{ majority_side(event_side_by_role('e.role_group', 'e.jersey_side')) }} as jersey_side
+    from evidence as e
+    left join learned as l on l.game_id = e.game_id and l.jersey = e.jersey and l.name_key = e.name_key
+    group by e.event_id
+),
+
+event_sides as (
+    select
+        e.event_id,
+        e.load_id,
+        coalesce(r.side, l.learned_side, l.jersey_side, e.written_venue) as event_venue,
+        case
+            when r.side is not null then 'roster'
+            when l.learned_side is not null then 'learned'
+            when l.jersey_side is not null then 'jersey'
+            when e.written_venue is not null then 'file'
+        end as event_venue_source
+    from events as e
+    inner join by_roster as r on r.event_id = e.event_id
+    inner join by_learned_and_jersey as l on l.event_id = e.event_id
+),
+
+final as (
+    select
+        p.event_id,
+        p.game_id,
+        p.player_order,
+        coalesce(p.named_side, {{ player_side_by_role('p.role_group', 's.event_venue') }}, p.written_venue) as venue,
+        s.event_venue,
+        s.event_venue_source,
+        s.load_id
+    from evidence as p
+    inner join event_sides as s on s.event_id = p.event_id
+)
+
+select * from final
