@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook
+from shift_pairs import pair_seconds
 
 from benchsight.sample import ensure_default_sample, generate
 from benchsight.sample.calibration import complete_measures
@@ -237,6 +238,56 @@ def _recount(d: dict) -> tuple[dict, dict]:
             for p in skaters[other]:
                 box[p]["plus_minus"] -= 1
     return box, score
+
+
+def test_truth_skater_pairs_are_consistent_and_bounded(sample):
+    """Pair time together: each pair once (a < b) within one team, positive and at most either
+    player's own TOI; a player's pairs add up to at most 5 teammates' worth of his TOI; on-ice
+    goals of a pair are at most either player's."""
+    truth = _truth(sample)
+    for game_id, game in truth["games"].items():
+        players = {p["player_id"]: p for p in game["players"]}
+        keys = [(p["team"], p["player_id_a"], p["player_id_b"]) for p in game["skater_pairs"]]
+        assert len(keys) == len(set(keys)) and keys == sorted(keys)
+        partner_seconds: Counter = Counter()
+        for pair in game["skater_pairs"]:
+            a, b = players[pair["player_id_a"]], players[pair["player_id_b"]]
+            assert a["player_id"] < b["player_id"], game_id
+            assert a["team"] == b["team"] == pair["team"]
+            assert 0 < pair["toi_together_s"] <= min(a["toi_s"], b["toi_s"]) + 1e-9
+            for stat in ("on_ice_gf", "on_ice_ga"):
+                assert 0 <= pair[stat] <= min(a[stat], b[stat])
+            partner_seconds[a["player_id"]] += pair["toi_together_s"]
+            partner_seconds[b["player_id"]] += pair["toi_together_s"]
+        for player_id, seconds in partner_seconds.items():
+            assert seconds <= 5 * players[player_id]["toi_s"] + 1e-9
+        assert game["skater_pairs"], game_id
+
+
+def test_truth_skater_pairs_agree_with_the_json_shifts(sample):
+    """The files' shifts, intersected as half-open intervals (tests/shift_pairs.py), give the
+    simulation's time together for every pair."""
+    truth = _truth(sample)
+    checked = 0
+    for game_id, path in _own_files(sample, truth).items():
+        if path.suffix != ".json":
+            continue
+        document = json.loads(path.read_text())
+        ids = {(side, str(p["num"])): p["id"] for side in ("home", "away")
+               for p in document["rosters"][side]}  # fmt: skip
+        counted = {
+            (a[0], *sorted((ids[a], ids[b]))): seconds
+            for (a, b), seconds in pair_seconds(document).items()
+        }
+        expected = {
+            (p["team"], p["player_id_a"], p["player_id_b"]): p["toi_together_s"]
+            for p in truth["games"][str(game_id)]["skater_pairs"]
+        }
+        assert counted.keys() == expected.keys(), game_id
+        for pair, seconds in expected.items():
+            assert counted[pair] == pytest.approx(seconds), (game_id, pair)
+        checked += 1
+    assert checked >= 4
 
 
 def test_truth_agrees_with_the_files_it_describes(sample):

@@ -3,12 +3,14 @@
 Computed from the simulation itself (what really happened), before any flaw is written into the
 files: goals, assists, shots and faceoffs from the true events; time on ice, plus/minus and the
 strength timeline from the true shift rows with half-open intervals (a goal at second t belongs
-to the rows with start < t <= end).
+to the rows with start < t <= end). Skater pairs come from the same rows: who was on the ice
+together at every second of the simulation, not from what the files say.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import combinations
 
 from benchsight.sample.game import GOAL_MODEL, GameSim, ShiftRow
 from benchsight.sample.writers import clock
@@ -32,6 +34,13 @@ DEFINITIONS = {
     "on_ice": (
         "on_ice_cf/ca (attempts), sf/sa (shots on goal), gf/ga (goals) for and against while the "
         "skater is on the ice (rows with start < t <= end), all situations; goalies stay 0"
+    ),
+    "skater_pairs": (
+        "per team, every two skaters (not in the goalie slot) that were on the ice together: "
+        "toi_together_s = seconds both were on (sum of end - start over the shift rows holding both, "
+        "the half-open overlap of their shifts); on_ice_gf/ga = goals for/against the pair's team "
+        "while both were on (rows with start < t <= end), all situations; player_id_a < player_id_b; "
+        "pairs never on the ice together are left out (0 s)"
     ),
 }
 
@@ -74,6 +83,35 @@ def strength_timeline(rows: list[ShiftRow]) -> list[dict]:
             "label_home": f"{hs}v{as_}", "home_en": not hg, "away_en": not ag,
         })  # fmt: skip
     return out
+
+
+def skater_pairs(sim: GameSim) -> list[dict]:
+    """Per team, each pair of skaters that shared the ice: seconds together and goals for/against."""
+    pairs: dict[tuple[str, str, str], dict] = {}
+
+    def pairs_on(row: ShiftRow, side: str):
+        skaters = sorted(p.player_id for p in _skaters(getattr(row, side)))
+        for a, b in combinations(skaters, 2):
+            yield pairs.setdefault(
+                (side, a, b),
+                {"team": side, "player_id_a": a, "player_id_b": b, "toi_together_s": 0,
+                 "on_ice_gf": 0, "on_ice_ga": 0},
+            )  # fmt: skip
+
+    for row in sim.shifts:
+        if row.end is None:
+            continue
+        for side in ("home", "away"):
+            for pair in pairs_on(row, side):
+                pair["toi_together_s"] += row.end - row.start
+    for g in sim.goals:
+        row = _row_at(sim.shifts, g.period, g.t)
+        if row is None:
+            continue
+        for side in ("home", "away"):
+            for pair in pairs_on(row, side):
+                pair["on_ice_gf" if side == g.team else "on_ice_ga"] += 1
+    return [pairs[key] for key in sorted(pairs)]
 
 
 def game_truth(game_id: int, sim: GameSim, flaw_entries: list[dict]) -> dict:
@@ -222,6 +260,7 @@ def game_truth(game_id: int, sim: GameSim, flaw_entries: list[dict]) -> dict:
             for p in sim.penalties
         ],
         "strength_timeline": strength_timeline(sim.shifts),
+        "skater_pairs": skater_pairs(sim),
         "flaws": flaw_entries,
     }
 
