@@ -79,7 +79,14 @@ def test_modes_select_the_published_tables_they_name(setup, http, published):
 
     players = publish(http, mode="facts", pattern="fact_player*")["selection"]["select"]
     assert players == sorted(n for n in published if fnmatch.fnmatchcase(n, "fact_player*"))
-    assert players == ["fact_player_game_stats", "fact_player_season_stats_basic"]
+    assert players == [
+        "fact_player_career_stats_basic",
+        "fact_player_game_situation_stats",
+        "fact_player_game_stats",
+        "fact_player_period_stats",
+        "fact_player_season_stats",
+        "fact_player_season_stats_basic",
+    ]
     named = publish(
         http,
         tables=["dim_team", "fact_standings"],
