@@ -186,3 +186,31 @@ def test_every_injected_flaw_is_reported(league: tuple[str, dict]) -> None:
             pytest.fail(f"flaw kind {kind} has no QA check")
     clean = {int(g) for g in clean_games(truth)}
     assert {game_id: quality[game_id][0] for game_id in clean} == dict.fromkeys(clean, "A")
+
+
+def test_clean_games_recover_the_skater_pairs(league: tuple[str, dict]) -> None:
+    """truth.json's skater_pairs (from the simulation): TOI together and on-ice goals per pair."""
+    url, truth = league
+    got = {
+        (str(game_id), venue, a, b): (float(toi), gf, ga)
+        for game_id, venue, a, b, toi, gf, ga in rows(
+            url,
+            "select w.game_id, p.venue, w.player_id, w.teammate_player_id, w.toi_together_s,"
+            " w.gf_together, w.ga_together from fact_wowy as w"
+            " inner join fact_player_game_stats as p using (game_id, player_id)"
+            " where w.player_id < w.teammate_player_id",
+        )
+    }
+    checked = 0
+    for game_id in clean_games(truth):
+        expected = {
+            (game_id, p["team"], p["player_id_a"], p["player_id_b"]): (
+                float(p["toi_together_s"]),
+                p["on_ice_gf"],
+                p["on_ice_ga"],
+            )
+            for p in truth["games"][game_id]["skater_pairs"]
+        }
+        assert {k: v for k, v in got.items() if k[0] == game_id} == expected
+        checked += len(expected)
+    assert checked > 0

@@ -1,3 +1,5 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: usable shift row x side (shift_id, venue). What happened while that on-ice set was out,
 -- seen from the side: its team, the situation group from the derived strength, the row's seconds
 -- and the attempts, unblocked attempts, shots on goal and goals for and against. Events are the

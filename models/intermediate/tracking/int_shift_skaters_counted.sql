@@ -1,3 +1,5 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: usable shift row x skater with a known player (shift_id, player_id). Each skater of the
 -- row gets the row's seconds and its side's on-ice counts (int_shift_sides_counted): the one
 -- place where a player's on-ice numbers by period, situation, pair and unit come from.
@@ -6,7 +8,7 @@ with skaters as (
     where is_usable and not is_goalie_slot and player_id is not null and {{ games_to_build() }}
 ),
 
-sides as (select * from {{ ref('int_shift_sides_counted') }}),
+sides as (select * from {{ ref('int_shift_sides_counted') }} where {{ games_to_build() }}),
 
 final as (
     select

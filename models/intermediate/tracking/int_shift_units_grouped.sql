@@ -2,7 +2,7 @@
 -- its forward trio (F1-F3 filled with three known players), defence pair (D1, D2 with two known
 -- players) and five-man unit (exactly five known skaters, X included); a side whose slots do not
 -- make the unit has no row for that type. Each row carries the side's on-ice counts.
-with skaters as (select * from {{ ref('int_shift_skaters_counted') }}),
+with skaters as (select * from {{ ref('int_shift_skaters_counted') }} where {{ games_to_build() }}),
 
 units as (
     select shift_id, venue, 'forwards' as unit_type, array_agg(player_id order by player_id) as player_ids
@@ -21,7 +21,7 @@ units as (
     having count(distinct player_id) = 5 and count(*) = 5
 ),
 
-sides as (select * from {{ ref('int_shift_sides_counted') }}),
+sides as (select * from {{ ref('int_shift_sides_counted') }} where {{ games_to_build() }}),
 
 final as (
     select

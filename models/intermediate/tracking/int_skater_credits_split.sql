@@ -6,7 +6,7 @@ with shots as (select * from {{ ref('int_shots_classified') }} where {{ games_to
 
 assists as (select * from {{ ref('int_assists_linked') }} where is_counted and {{ games_to_build() }}),
 
-sides as (select * from {{ ref('int_shift_sides_counted') }}),
+sides as (select * from {{ ref('int_shift_sides_counted') }} where {{ games_to_build() }}),
 
 credits as (
     select

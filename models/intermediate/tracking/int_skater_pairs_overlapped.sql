@@ -1,8 +1,10 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: game x skater x other skater on the ice with him (game_id, player_id, other_player_id),
 -- both orders, teammates and opponents. Real co-presence: the seconds of the shift rows both were
 -- on (the rows of a game do not overlap, so this is the overlap of their half-open intervals),
 -- and the on-ice counts of those rows from the first player's side.
-with skaters as (select * from {{ ref('int_shift_skaters_counted') }}),
+with skaters as (select * from {{ ref('int_shift_skaters_counted') }} where {{ games_to_build() }}),
 
 final as (
     select
