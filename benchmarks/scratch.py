@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
@@ -19,9 +20,14 @@ from benchsight.db import database_url, migrate
 from benchsight.embedded import EmbeddedServer
 
 
+def with_database(url: str, name: str) -> str:
+    """The same server URL with another database (a URL, as DATABASE_URL and dbt's env want)."""
+    return urlsplit(url)._replace(path=f"/{name}").geturl()
+
+
 def configured_server() -> str:
     """The maintenance database of the server BenchSight uses (DATABASE_URL or the embedded one)."""
-    return psycopg.conninfo.make_conninfo(database_url(), dbname="postgres")
+    return with_database(database_url(), "postgres")
 
 
 def bench_server() -> str:
@@ -29,7 +35,7 @@ def bench_server() -> str:
     benchmarks' own (`.benchsight/bench`), so an API under load shares nothing with development."""
     external = os.environ.get("BENCH_DATABASE_URL")
     if external:
-        return psycopg.conninfo.make_conninfo(external, dbname="postgres")
+        return with_database(external, "postgres")
     return EmbeddedServer(REPO_ROOT / ".benchsight" / "bench").start().url("postgres")
 
 
@@ -43,7 +49,7 @@ def scratch_database(admin: str, name: str) -> Iterator[str]:
     with psycopg.connect(admin, autocommit=True) as conn:
         _drop(conn, name)
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    url = psycopg.conninfo.make_conninfo(admin, dbname=name)
+    url = with_database(admin, name)
     try:
         migrate(url)
         yield url
