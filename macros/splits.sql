@@ -1,16 +1,18 @@
 {#- The period and situation splits of a skater's game (fact_player_period_stats,
-    fact_player_game_situation_stats) sum the same rows the same way: these write it once. -#}
+    fact_player_game_situation_stats), pairs and units sum the same rows the same way: these
+    write it once. -#}
 
-{#- On-ice counts summed over int_shift_skaters_counted rows. -#}
-{% macro on_ice_sums() -%}
-        sum(cf)::integer as cf,
-        sum(ca)::integer as ca,
-        sum(ff)::integer as ff,
-        sum(fa)::integer as fa,
-        sum(sf)::integer as sf,
-        sum(sa)::integer as sa,
-        sum(gf)::integer as gf,
-        sum(ga)::integer as ga
+{#- On-ice counts summed over rows that carry them (int_shift_skaters_counted, int_shift_units_grouped);
+    `alias` qualifies the columns ('u.'). Pairs and units sum them the same way. -#}
+{% macro on_ice_sums(alias='') -%}
+        sum({{ alias }}cf)::integer as cf,
+        sum({{ alias }}ca)::integer as ca,
+        sum({{ alias }}ff)::integer as ff,
+        sum({{ alias }}fa)::integer as fa,
+        sum({{ alias }}sf)::integer as sf,
+        sum({{ alias }}sa)::integer as sa,
+        sum({{ alias }}gf)::integer as gf,
+        sum({{ alias }}ga)::integer as ga
 {%- endmacro %}
 
 {#- Individual credits summed over int_skater_credits_split rows. -#}

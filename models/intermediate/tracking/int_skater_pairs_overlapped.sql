@@ -15,14 +15,7 @@ final as (
         b.team_id as other_team_id,
         a.venue = b.venue as is_teammate,
         sum(a.toi_seconds) as toi_together_s,
-        sum(a.cf)::integer as cf,
-        sum(a.ca)::integer as ca,
-        sum(a.ff)::integer as ff,
-        sum(a.fa)::integer as fa,
-        sum(a.sf)::integer as sf,
-        sum(a.sa)::integer as sa,
-        sum(a.gf)::integer as gf,
-        sum(a.ga)::integer as ga,
+        {{ on_ice_sums('a.') }},
         max(a.load_id) as load_id
     from skaters as a
     inner join skaters as b on b.shift_id = a.shift_id and b.player_id <> a.player_id

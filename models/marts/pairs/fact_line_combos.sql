@@ -14,15 +14,8 @@ final as (
         player_ids,
         count(*)::integer as shift_rows,
         sum(duration_s) as toi_seconds,
-        sum(cf)::integer as cf,
-        sum(ca)::integer as ca,
+        {{ on_ice_sums() }},
         round(sum(cf)::numeric / nullif(sum(cf) + sum(ca), 0), 4) as cf_pct,
-        sum(ff)::integer as ff,
-        sum(fa)::integer as fa,
-        sum(sf)::integer as sf,
-        sum(sa)::integer as sa,
-        sum(gf)::integer as gf,
-        sum(ga)::integer as ga,
         max(load_id) as load_id
     from units
     group by game_id, venue, team_id, unit_type, unit_key, player_ids

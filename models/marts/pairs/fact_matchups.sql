@@ -16,15 +16,8 @@ final as (
         o.unit_key as opponent_unit_key,
         count(*)::integer as shift_rows,
         sum(u.duration_s) as toi_together_s,
-        sum(u.cf)::integer as cf,
-        sum(u.ca)::integer as ca,
+        {{ on_ice_sums('u.') }},
         round(sum(u.cf)::numeric / nullif(sum(u.cf) + sum(u.ca), 0), 4) as cf_pct,
-        sum(u.ff)::integer as ff,
-        sum(u.fa)::integer as fa,
-        sum(u.sf)::integer as sf,
-        sum(u.sa)::integer as sa,
-        sum(u.gf)::integer as gf,
-        sum(u.ga)::integer as ga,
         max(u.load_id) as load_id
     from units as u
     inner join units as o on o.shift_id = u.shift_id and o.unit_type = u.unit_type and o.venue <> u.venue
