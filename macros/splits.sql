@@ -25,6 +25,30 @@
         sum(blocks)::integer as blocks
 {%- endmacro %}
 
+{#- The published individual columns from a credit_sums CTE `alias`: zero when the player had none. -#}
+{% macro credit_columns(alias) -%}
+        coalesce({{ alias }}.goals, 0) as goals,
+        coalesce({{ alias }}.a1, 0) as a1,
+        coalesce({{ alias }}.a2, 0) as a2,
+        coalesce({{ alias }}.a1 + {{ alias }}.a2, 0) as assists,
+        coalesce({{ alias }}.goals + {{ alias }}.a1 + {{ alias }}.a2, 0) as points,
+        coalesce({{ alias }}.sog, 0) as sog,
+        coalesce({{ alias }}.attempts, 0) as attempts,
+        coalesce({{ alias }}.blocks, 0) as blocks
+{%- endmacro %}
+
+{#- The on-ice count columns of an int_shift_sides_counted row `alias`, as its readers carry them. -#}
+{% macro on_ice_count_columns(alias) -%}
+        {{ alias }}.cf,
+        {{ alias }}.ca,
+        {{ alias }}.ff,
+        {{ alias }}.fa,
+        {{ alias }}.sf,
+        {{ alias }}.sa,
+        {{ alias }}.gf,
+        {{ alias }}.ga
+{%- endmacro %}
+
 {#- The published on-ice columns from an on_ice_sums CTE `alias`: zero when the player had no
     row, null when `has_on_ice` is false (a game without usable shifts). -#}
 {% macro on_ice_columns(alias, has_on_ice) -%}

@@ -21,14 +21,7 @@ final as (
         sk.player_id,
         sd.situation_group,
         sd.duration_s as toi_seconds,
-        sd.cf,
-        sd.ca,
-        sd.ff,
-        sd.fa,
-        sd.sf,
-        sd.sa,
-        sd.gf,
-        sd.ga,
+        {{ on_ice_count_columns('sd') }},
         sd.load_id
     from skaters as sk
     inner join sides as sd on sd.shift_id = sk.shift_id and sd.venue = sk.venue

@@ -35,14 +35,7 @@ final as (
         array_to_string(u.player_ids, '-') as unit_key,
         sd.situation_group,
         sd.duration_s,
-        sd.cf,
-        sd.ca,
-        sd.ff,
-        sd.fa,
-        sd.sf,
-        sd.sa,
-        sd.gf,
-        sd.ga,
+        {{ on_ice_count_columns('sd') }},
         sd.load_id
     from units as u
     inner join sides as sd on sd.shift_id = u.shift_id and sd.venue = u.venue

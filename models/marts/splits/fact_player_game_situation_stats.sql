@@ -39,14 +39,7 @@ final as (
         p.team_id,
         p.venue,
         k.situation,
-        coalesce(c.goals, 0) as goals,
-        coalesce(c.a1, 0) as a1,
-        coalesce(c.a2, 0) as a2,
-        coalesce(c.a1 + c.a2, 0) as assists,
-        coalesce(c.goals + c.a1 + c.a2, 0) as points,
-        coalesce(c.sog, 0) as sog,
-        coalesce(c.attempts, 0) as attempts,
-        coalesce(c.blocks, 0) as blocks,
+        {{ credit_columns('c') }},
         {{ on_ice_columns('o', 'true') }},
         p.load_id
     from keys as k
