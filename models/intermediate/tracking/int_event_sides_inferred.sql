@@ -33,15 +33,26 @@ events as (
     where {{ games_to_build() }}
 ),
 
-rosters as (
+-- Computed once: int_game_jerseys_resolved is ephemeral (window functions over the staging
+-- views), and as the inner side of a nested loop it was re-evaluated per event player, which
+-- turned a seconds-long build into minutes whenever the planner chose that plan.
+rosters as materialized (
     select game_id, venue, jersey, lower(btrim(player_name)) as name_key
     from {{ ref('int_game_jerseys_resolved') }}
+    where {{ games_to_build() }}
 ),
 
-roster_sides as (
+-- Each player's roster evidence, aggregated in place (not joined back to the players: the planner
+-- underestimates such a self-join by two orders of magnitude and may then nest loops over it).
+evidence as (
     select
         p.event_id,
+        p.game_id,
         p.player_order,
+        p.jersey,
+        p.role_group,
+        p.written_venue,
+        p.name_key,
         case
             when count(distinct r.venue) filter (where r.name_key = p.name_key) = 1
                 then min(r.venue) filter (where r.name_key = p.name_key)
@@ -49,16 +60,7 @@ roster_sides as (
         case when count(distinct r.venue) = 1 then min(r.venue) end as jersey_side
     from players as p
     left join rosters as r on r.game_id = p.game_id and r.jersey = p.jersey
-    group by p.event_id, p.player_order
-),
-
-evidence as (
-    select
-        p.*,
-        r.named_side,
-        r.jersey_side
-    from players as p
-    inner join roster_sides as r on r.event_id = p.event_id and r.player_order = p.player_order
+    group by p.event_id, p.game_id, p.player_order, p.jersey, p.role_group, p.written_venue, p.name_key
 ),
 
 by_roster as (
