@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -264,11 +265,8 @@ def load_league(url: str) -> None:
         )
 
 
-@pytest.fixture(scope="module")
-def build_results(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:
-    """Load the league and build it once; node name -> (status, failures) of the build."""
-    load_league(db_url)
-    target = tmp_path_factory.mktemp("dbt_target_wb")
+def build_selection(db_url: str, target: Path) -> None:
+    """`dbt build` of the league tables (SELECTION) into `target`; it must succeed."""
     result = run_dbt(
         db_url,
         "build",
@@ -279,6 +277,14 @@ def build_results(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict
         target_path=target,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def build_results(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:
+    """Load the league and build it once; node name -> (status, failures) of the build."""
+    load_league(db_url)
+    target = tmp_path_factory.mktemp("dbt_target_wb")
+    build_selection(db_url, target)
     run_results = json.loads((target / "run_results.json").read_text())
     return {
         r["unique_id"].split(".")[-1]: (r["status"], r["failures"]) for r in run_results["results"]

@@ -13,8 +13,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from dbt_harness import run_dbt
-from test_warehouse_league import SELECTION
+from test_warehouse_league import build_selection
 
 from benchsight.sample import generate
 from loaders.workbook_load import load_workbook_file
@@ -32,16 +31,7 @@ def sample_league(
         outcome = load_workbook_file(conn, out / "BLB_TABLES.xlsx")
         assert not outcome.failed, outcome.reason
     target = tmp_path_factory.mktemp("dbt_target_wb_sample")
-    result = run_dbt(
-        db_url,
-        "build",
-        "--indirect-selection",
-        "cautious",
-        "--select",
-        *SELECTION,
-        target_path=target,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    build_selection(db_url, target)
     truth = json.loads((out / "truth.json").read_text())
     with psycopg.connect(db_url, autocommit=True) as conn:
         yield conn, truth
