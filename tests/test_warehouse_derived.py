@@ -16,7 +16,15 @@ import pytest
 import test_warehouse_fixtures
 from api_checks import rows
 from fixture_league import read_game
-from test_warehouse_fixtures import BLOCKED, MISSED, SAVED, clock, expected_toi, jersey_map
+from test_warehouse_fixtures import (
+    BLOCKED,
+    MISSED,
+    SAVED,
+    clock,
+    expected_toi,
+    jersey_map,
+    skater_shifts,
+)
 
 from benchsight.config import REPO_ROOT
 
@@ -31,18 +39,9 @@ GAMES_WITH_SHIFTS = [18969, 18981, 19038]
 def skater_intervals(game: dict) -> dict[str, dict[str, list[tuple[int, float, float]]]]:
     """Per side, each known skater's shift intervals as (period, start, end) in elapsed seconds
     from the period's start ([start, end): the countdown clock's start is the larger value)."""
-    ids = jersey_map(game)
     out: dict[str, dict[str, list]] = {"home": defaultdict(list), "away": defaultdict(list)}
-    for shift in game["shifts"]:
-        start, end = clock(shift["start_time"]), clock(shift["end_time"])
-        if start is None or end is None or start <= end:
-            continue
-        for venue in ("home", "away"):
-            for slot, who in (shift[venue] or {}).items():
-                if who and slot != "G" and (venue, str(who["num"])) in ids:
-                    out[venue][ids[(venue, str(who["num"]))]].append(
-                        (shift["period"], -start, -end)
-                    )
+    for venue, player_id, period, start, end in skater_shifts(game):
+        out[venue][player_id].append((period, -start, -end))
     return out
 
 

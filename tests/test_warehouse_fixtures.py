@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -104,9 +105,10 @@ def expected_box_score(game: dict) -> dict[str, Counter]:
     return box
 
 
-def expected_toi(game: dict) -> Counter:
+def skater_shifts(game: dict) -> Iterator[tuple[str, str, int, float, float]]:
+    """(venue, player_id, period, start, end) of each known skater's shift row with a readable
+    clock; start and end are countdown clock seconds (start > end)."""
     ids = jersey_map(game)
-    toi: Counter = Counter()
     for shift in game["shifts"]:
         start, end = clock(shift["start_time"]), clock(shift["end_time"])
         if start is None or end is None or start <= end:
@@ -114,7 +116,13 @@ def expected_toi(game: dict) -> Counter:
         for venue in ("home", "away"):
             for slot, who in (shift[venue] or {}).items():
                 if who and slot != "G" and (venue, str(who["num"])) in ids:
-                    toi[ids[(venue, str(who["num"]))]] += start - end
+                    yield venue, ids[(venue, str(who["num"]))], shift["period"], start, end
+
+
+def expected_toi(game: dict) -> Counter:
+    toi: Counter = Counter()
+    for _venue, player_id, _period, start, end in skater_shifts(game):
+        toi[player_id] += start - end
     return toi
 
 
