@@ -71,7 +71,13 @@ def requires(scope: str):
     """A guard: the caller's key must carry `scope` (or a wider one)."""
 
     def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-        user = connection.user
+        if connection.scope.get("method") == "OPTIONS":
+            # The middleware leaves OPTIONS unauthenticated (a browser's preflight carries no
+            # key), so there is no user to ask: the only OPTIONS handlers are Litestar's own,
+            # answering which methods a path allows (CORS preflights, when origins are
+            # configured, are answered by the CORS middleware before any guard).
+            return
+        user = connection.scope.get("user")
         if not isinstance(user, ApiKey) or not user.allows(scope):
             raise PermissionDeniedException(f"this API key lacks the `{scope}` scope")
 
