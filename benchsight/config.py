@@ -60,6 +60,7 @@ def get_settings() -> Settings:
         db_schema=env.get("BENCHSIGHT_DB_SCHEMA") or "public",
         threads=env_number(env, "BENCHSIGHT_THREADS", 2, int),
         api_host=env.get("BENCHSIGHT_API_HOST") or "127.0.0.1",
-        api_port=env_number(env, "BENCHSIGHT_API_PORT", 8000, int),
+        # PORT is what Render, Railway and Heroku give a web process to listen on.
+        api_port=env_number(env, "BENCHSIGHT_API_PORT", env_number(env, "PORT", 8000, int), int),
         environment=env.get("BENCHSIGHT_ENV") or "local",
     )
