@@ -25,6 +25,7 @@ from api.docs import asset_routers, openapi_config
 from api.errors import EXCEPTION_HANDLERS
 from api.games.controller import games_routes
 from api.health.controller import HealthController, _version
+from api.lineage.controller import lineage_file, lineage_index
 from api.portal.controller import portal, root
 from api.runs.controller import RunsController
 from api.settings import ApiSettings, load_settings
@@ -117,6 +118,8 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
             redoc,
             portal,
             root,
+            lineage_index,
+            lineage_file,
             *asset_routers(),
         ],
         lifespan=[lifespan],

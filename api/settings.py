@@ -14,6 +14,9 @@ them with the others):
   only the upload endpoints take bodies above BENCHSIGHT_MAX_BODY_BYTES.
 - BENCHSIGHT_WORKBOOK_PATH: the league workbook (BLB_TABLES.xlsx) a `source: excel` run reloads.
 - BENCHSIGHT_TRACKER_DIR: the folder of tracker exports a `source: excel` run reloads.
+- BENCHSIGHT_LINEAGE: `on` (default) or `off`: after each successful build the worker writes the
+  model descriptions as comments and regenerates the lineage site (/lineage) when the project or
+  the catalog changed (api/lineage/site.py).
 - BENCHSIGHT_PUBLISH_URL: a separate database (any Postgres, Supabase included) that
   `upload_to_supabase` copies the published tables to; unset, the warehouse is the target.
 """
@@ -46,6 +49,7 @@ class ApiSettings:
     workbook_path: Path | None = None
     tracker_dir: Path | None = None
     publish_url: str | None = None
+    lineage: bool = True
 
     @property
     def schema_file(self) -> Path:
@@ -97,6 +101,9 @@ def load_settings(
         o.strip() for o in (env.get("BENCHSIGHT_CORS_ORIGINS") or "").split(",") if o.strip()
     )
     project = Path(env.get("BENCHSIGHT_DBT_PROJECT_DIR") or REPO_ROOT).resolve()
+    lineage = (env.get("BENCHSIGHT_LINEAGE") or "on").strip().lower()
+    if lineage not in ("on", "off"):
+        raise SystemExit(f"benchsight: BENCHSIGHT_LINEAGE={lineage!r}: use on or off")
     return ApiSettings(
         database_url=database_url or resolve_url(),
         base=base,
@@ -113,4 +120,5 @@ def load_settings(
         workbook_path=_path(env, "BENCHSIGHT_WORKBOOK_PATH"),
         tracker_dir=_path(env, "BENCHSIGHT_TRACKER_DIR"),
         publish_url=(env.get("BENCHSIGHT_PUBLISH_URL") or "").strip() or None,
+        lineage=lineage == "on",
     )

@@ -186,6 +186,9 @@ def worker_env(
         BENCHSIGHT_WORKER_STALE_SECONDS=str(stale_after),
         BENCHSIGHT_CANCEL_GRACE_SECONDS="5",
         PYTHONPATH=str(REPO_ROOT),
+        # The lineage step (dbt docs, ~5 s a build) is tested by test_lineage and the browser
+        # tests, which turn it on; the other worker tests leave it out of their builds.
+        BENCHSIGHT_LINEAGE="off",
     )
     env.update(extra_env or {})
     return env

@@ -208,6 +208,7 @@ def execute_run(settings: ApiSettings, run_id: int) -> str:
                     extra["changed"] = build.changed
                 if outcome is not None and outcome.status == RunStatus.SUCCEEDED:
                     extra |= _after_build(settings, recorder, claimed, outcome)
+                    extra |= _lineage(settings, recorder, claimed)
             except SourceError as exc:
                 recorder.log("error", "load", str(exc))
                 return finish(RunStatus.FAILED, errors=[{"node": None, "message": str(exc)}])
@@ -383,6 +384,30 @@ def _after_build(
     except (psycopg.Error, LookupError, OSError) as exc:
         raise PublishError(f"the build succeeded but publishing failed: {exc}") from exc
     return extra
+
+
+def _lineage(settings: ApiSettings, recorder: RunRecorder, claimed: Claimed) -> dict:
+    """The lineage site step (api.lineage.site): descriptions written as comments, the dbt docs
+    site regenerated when the project or the catalog changed. Its failure is logged and kept in
+    the summary; the build it follows stays a success."""
+    if claimed.mode == "test" or not settings.lineage:
+        return {}
+    from api.lineage.site import LineageError, refresh_after_build
+
+    run_id = recorder.writer.run_id
+    artifacts = recorder.writer.artifacts_dir_of(run_id)
+    recorder.step("refreshing the lineage site")
+    try:
+        done = refresh_after_build(
+            settings,
+            Path(artifacts) / "manifest.json" if artifacts else None,
+            lambda line: recorder.log("info", "lineage", line),
+            application_name(run_id),
+        )
+    except (LineageError, OSError, psycopg.Error, ValueError, TimeoutError) as exc:
+        recorder.log("warning", "lineage", f"the lineage site was not refreshed: {exc}")
+        return {"lineage": {"error": str(exc)}}
+    return {"lineage": done.summary()}
 
 
 def _finish(
