@@ -26,6 +26,7 @@ from api.errors import EXCEPTION_HANDLERS
 from api.games.controller import games_routes
 from api.health.controller import HealthController, _version
 from api.lineage.controller import lineage_file, lineage_index
+from api.ml.controller import MlController
 from api.portal.controller import portal, root
 from api.runs.controller import RunsController
 from api.settings import ApiSettings, load_settings
@@ -111,6 +112,7 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
         route_handlers=[
             HealthController,
             RunsController,
+            MlController,
             *games_routes(settings),
             *staging_routes(settings),
             UploadController,

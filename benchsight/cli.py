@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "benchsight.sample.cli",
     "dbt_project.cli",
     "api.cli",
+    "benchsight.ml.cli",
 ]
 
 
