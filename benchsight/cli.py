@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "dbt_project.cli",
     "api.cli",
     "benchsight.ml.cli",
+    "benchsight.doctor_cli",
 ]
 
 

@@ -32,6 +32,9 @@ class Settings:
     api_host: str
     api_port: int
     environment: str
+    publish_grants: bool = True
+    """Published marts readable by Supabase's `anon` / `authenticated` (BENCHSIGHT_PUBLISH_GRANTS=off:
+    by nobody but the owner). dbt_project.yml reads the same variable for its `grants`."""
 
     @property
     def embedded(self) -> bool:
@@ -63,4 +66,5 @@ def get_settings() -> Settings:
         # PORT is what Render, Railway and Heroku give a web process to listen on.
         api_port=env_number(env, "BENCHSIGHT_API_PORT", env_number(env, "PORT", 8000, int), int),
         environment=env.get("BENCHSIGHT_ENV") or "local",
+        publish_grants=env.get("BENCHSIGHT_PUBLISH_GRANTS", "on") != "off",
     )
