@@ -27,7 +27,8 @@ from api.games.controller import games_routes
 from api.health.controller import HealthController, _version
 from api.lineage.controller import lineage_file, lineage_index
 from api.ml.controller import MlController
-from api.portal.controller import portal, root
+from api.portal.controller import portal, portal_file, root
+from api.portal.data import PortalDataController
 from api.runs.controller import RunsController
 from api.settings import ApiSettings, load_settings
 from api.staging.controller import staging_routes
@@ -119,7 +120,9 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
             swagger_ui,
             redoc,
             portal,
+            portal_file,
             root,
+            PortalDataController,
             lineage_index,
             lineage_file,
             *asset_routers(),
