@@ -56,14 +56,23 @@ def load_workbook_file(conn: psycopg.Connection, path: Path) -> WorkbookOutcome:
             str(path), store.REJECTED, exc.args[0], seconds=time.perf_counter() - started
         )
     lineage = store.Lineage("file", str(path), path.name, hashlib.sha256(data).hexdigest())
-    load_id, deleted = store.store_workbook_tables(
-        conn,
-        parsed.tables,
-        parsed.warnings,
-        lineage,
-        kind="workbook",
-        sheets_seen=[seen.as_row() for seen in parsed.sheets],
-    )
+    try:
+        load_id, deleted = store.store_workbook_tables(
+            conn,
+            parsed.tables,
+            parsed.warnings,
+            lineage,
+            kind="workbook",
+            sheets_seen=[seen.as_row() for seen in parsed.sheets],
+        )
+    except psycopg.Error as exc:  # rolled back (or never committed: the server went away)
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return WorkbookOutcome(
+            str(path),
+            store.REJECTED,
+            f"{path.name}: the database refused the rows ({first_line}); nothing was written",
+            seconds=time.perf_counter() - started,
+        )
     return WorkbookOutcome(
         str(path),
         store.REPLACED,

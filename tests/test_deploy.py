@@ -13,6 +13,7 @@ import re
 import shlex
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,7 +36,7 @@ from runs_harness import (
 from benchsight.config import REPO_ROOT
 
 pytestmark = pytest.mark.slow
-VENV_BIN = Path(os.sys.executable).parent
+VENV_BIN = Path(sys.executable).parent
 
 
 def procfile() -> dict[str, str]:

@@ -1,0 +1,153 @@
+"""Faults against the real loaders and a real PostgreSQL: the server SIGKILLed in the middle of a
+workbook load and of a tracker load, and a statement timeout during COPY.
+
+Each load is the `benchsight load` command in its own process against a private embedded server
+(tests/fault_harness.py): the shared test server is never killed. A load is held inside its COPY
+by a sleeping trigger, so "the middle" is the same moment every time: the transaction has
+deleted the old rows and written some new ones when the server dies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from api_checks import changed_tables, fingerprint
+from fault_harness import PrivateServer, hold_copy_into, wait_for_held
+from fixture_league import build_fixture_workbook
+
+from benchsight.config import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+# A workbook table the fixture workbook fills; its COPY comes after the deletes of all 16.
+HELD_SHEET = "blb_dim_player"
+
+
+@pytest.fixture(scope="module")
+def private(tmp_path_factory) -> Iterator[PrivateServer]:
+    server = PrivateServer(tmp_path_factory.mktemp("private-pg"))
+    server.start()
+    server.create()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def loaded(private: PrivateServer, fixtures_dir: Path, tmp_path_factory) -> dict:
+    """The private database with a workbook and two games loaded (the state faults must keep)."""
+    folder = tmp_path_factory.mktemp("faults-files")
+    workbook = build_fixture_workbook(fixtures_dir / "tracker", folder / "BLB_TABLES.xlsx")
+    tracker = fixtures_dir / "tracker"
+    assert load(private.url, "workbook", workbook).returncode == 0
+    earlier = load(private.url, "tracking", tracker / "18969_earlier_export.json")
+    assert earlier.returncode == 0, earlier.stdout + earlier.stderr
+    assert load(private.url, "tracking", tracker / "18981.json").returncode == 0
+    return {"workbook": workbook, "tracker": tracker}
+
+
+def load(url: str, kind: str, path: Path, env: dict | None = None, background: bool = False):
+    command = [sys.executable, "-m", "benchsight.cli", "load", kind, str(path)]
+    full_env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(REPO_ROOT), **(env or {})}
+    if background:
+        return subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    return subprocess.run(
+        command, cwd=REPO_ROOT, env=full_env, capture_output=True, text=True, timeout=180
+    )
+
+
+def game_rows(url: str, game_id: int) -> tuple[int, int]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "select (select count(*) from raw.tracker_events where game_id = %s),"
+            " (select count(*) from raw.tracker_shifts where game_id = %s)",
+            [game_id, game_id],
+        ).fetchone()
+
+
+def killed_mid_copy(private: PrivateServer, table: str, kind: str, path: Path) -> str:
+    """Run a load, SIGKILL the server while the load is inside its COPY into raw.<table>, start
+    the server again; returns what the load printed (it must have failed)."""
+    with hold_copy_into(private.url, table):
+        process = load(private.url, kind, path, background=True)
+        try:
+            wait_for_held(private.url, process)
+            private.kill()
+            output, _ = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            private.restart()  # before the hold's trigger is dropped
+    assert process.returncode != 0, output
+    return output
+
+
+def test_server_killed_mid_workbook_load_keeps_raw_and_the_load_says_so(private, loaded):
+    before = fingerprint(private.url)
+    output = killed_mid_copy(private, HELD_SHEET, "workbook", loaded["workbook"])
+    assert "Traceback" not in output, output
+    assert "database" in output.lower() and "BLB_TABLES.xlsx" in output, output
+    assert changed_tables(before, fingerprint(private.url)) == set()
+
+    again = load(private.url, "workbook", loaded["workbook"])
+    assert again.returncode == 0, again.stdout + again.stderr
+    after = fingerprint(private.url)
+    # The repeat wrote the same workbook again: only the load log gained its row.
+    assert changed_tables(before, after) == {"loads"}
+    assert after["loads"][0] == before["loads"][0] + 1
+
+
+def test_server_killed_mid_tracker_load_keeps_raw_and_the_load_says_so(private, loaded):
+    before = fingerprint(private.url)
+    old_game = game_rows(private.url, 18969)
+    newer = loaded["tracker"] / "18969.json"
+    output = killed_mid_copy(private, "tracker_events", "tracking", newer)
+    assert "Traceback" not in output, output
+    assert "18969.json" in output and "failed" in output, output
+    assert changed_tables(before, fingerprint(private.url)) == set()
+    assert game_rows(private.url, 18969) == old_game
+
+    again = load(private.url, "tracking", newer)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "replaced" in again.stdout
+    assert game_rows(private.url, 18969) != old_game
+    expected_events = len(json.loads(newer.read_text())["events"])
+    assert game_rows(private.url, 18969)[0] == expected_events
+
+
+@pytest.mark.parametrize("kind", ["workbook", "tracking"])
+def test_statement_timeout_during_copy_is_a_failed_load_with_the_reason(private, loaded, kind):
+    before = fingerprint(private.url)
+    table = HELD_SHEET if kind == "workbook" else "tracker_events"
+    path = loaded["workbook"] if kind == "workbook" else loaded["tracker"] / "18981.json"
+    timeout = "-c statement_timeout=1500"
+    # --force: an unchanged tracker file is skipped before any COPY.
+    extra = [] if kind == "workbook" else ["--force"]
+    with hold_copy_into(private.url, table):
+        done = subprocess.run(
+            [sys.executable, "-m", "benchsight.cli", "load", kind, str(path), *extra],
+            cwd=REPO_ROOT,
+            env={**os.environ, "DATABASE_URL": private.url, "PGOPTIONS": timeout},
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "Traceback" not in output, output
+    assert "statement timeout" in output, output
+    assert changed_tables(before, fingerprint(private.url)) == set()
