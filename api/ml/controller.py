@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.params import FromQuery
 
 from api.auth.middleware import requires
 from api.deps import service_dependency
@@ -26,7 +27,9 @@ class MlController(Controller):
     guards = [requires("read")]  # noqa: RUF012 (Litestar reads these class attributes)
 
     @get("/models")
-    async def models(self, service: Service, all_versions: bool = False) -> structs.ModelCards:
+    async def models(
+        self, service: Service, all_versions: FromQuery[bool] = False
+    ) -> structs.ModelCards:
         """Model cards of the active versions (`all_versions=true`: every version kept): data
         window, training rows, features, parameters, coefficients and held-out evaluation."""
         return await service.model_cards(all_versions)
