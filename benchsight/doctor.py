@@ -408,12 +408,12 @@ def _warehouse_and_workers(conn, schema: str) -> list[Finding]:
                 "benchsight build",
             )
         )
-    if conn.execute("select to_regclass('ops.runs') is null").fetchone()[0]:
+    if conn.execute("select to_regclass('ops.workers') is null").fetchone()[0]:
         return findings
-    last = conn.execute(
-        "select run_id, status, completed_at from ops.runs where kind = 'etl'"
-        " and status in ('succeeded', 'failed') order by run_id desc limit 1"
-    ).fetchone()
+    from api.runs.store import doctor_summary
+
+    summary = doctor_summary(conn)
+    last = summary["last_build"]
     if last and last[1] == "failed":
         findings.append(
             Finding(
@@ -427,9 +427,7 @@ def _warehouse_and_workers(conn, schema: str) -> list[Finding]:
     alive = conn.execute(
         "select count(*) from ops.workers where heartbeat_at > now() - interval '60 seconds'"
     ).fetchone()[0]
-    waiting = conn.execute(
-        "select count(*) from ops.runs where status = 'queued' and created_at < now() - interval '1 minute'"
-    ).fetchone()[0]
+    waiting = summary["waiting"]
     if not alive and waiting:
         findings.append(
             Finding(

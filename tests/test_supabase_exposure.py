@@ -293,6 +293,10 @@ PLANTS = {
         ["insert into ops.runs (mode, created_at) values ('full', now() - interval '5 minutes')"],
         "1 queued run(s)",
     ),
+    "last_build_failed": (
+        ["insert into ops.runs (mode, status, completed_at) values ('full', 'failed', now())"],
+        "run ",
+    ),
     "warehouse_not_built": (
         ["alter table public.fact_events rename to fact_events_gone"],
         "public",

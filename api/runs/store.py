@@ -588,6 +588,22 @@ class RunWriter:
         return bool(row and row[0] is not None)
 
 
+def doctor_summary(conn: psycopg.Connection, waiting_after_seconds: float = 60) -> dict:
+    """For `benchsight doctor`: the last finished build (id, status, completed_at) or None, and
+    how many runs have waited in the queue longer than `waiting_after_seconds`."""
+    last = conn.execute(
+        "select run_id, status, completed_at from ops.runs where kind = 'etl'"
+        " and status in (%s, %s) order by run_id desc limit 1",
+        [RunStatus.SUCCEEDED.value, RunStatus.FAILED.value],
+    ).fetchone()
+    waiting = conn.execute(
+        "select count(*) from ops.runs where status = %s"
+        " and created_at < now() - make_interval(secs => %s)",
+        [RunStatus.QUEUED.value, waiting_after_seconds],
+    ).fetchone()[0]
+    return {"last_build": last, "waiting": waiting}
+
+
 def requeue_after_lost_connection(conn: psycopg.Connection, run_id: int, reason: str) -> None:
     """A running run whose database connection broke goes back to queued for Procrastinate's retry."""
     conn.execute(
