@@ -18,10 +18,10 @@ import pandas as pd
 import psycopg
 from psycopg import errors, sql
 
-from benchsight.ml import registry, xg
+from benchsight.ml import ratings, registry, xg
 from benchsight.ml.base import InsufficientData
 
-MODELS: dict[str, ModuleType] = {xg.NAME: xg}
+MODELS: dict[str, ModuleType] = {xg.NAME: xg, ratings.NAME: ratings}
 
 
 @dataclass
