@@ -278,7 +278,9 @@ NOT_STATS = {"game_id", "season", "period", "load_id"}
 
 
 def published_columns(url: str) -> dict[str, dict[str, str]]:
-    """Columns and types of every model the manifest marks public, as built in the database."""
+    """Columns and types of every model the manifest marks public, as built in the database
+    (the marts in public, the ML materialized views in ml: pg_attribute, since
+    information_schema.columns leaves materialized views out)."""
     manifest = json.loads(
         (
             REPO_ROOT / ".benchsight" / f"dbt-target-{url.rsplit('/', 1)[-1]}" / "manifest.json"
@@ -292,8 +294,10 @@ def published_columns(url: str) -> dict[str, dict[str, str]]:
     columns: dict[str, dict[str, str]] = {}
     for table, column, data_type in rows(
         url,
-        "select table_name, column_name, data_type from information_schema.columns"
-        " where table_schema = 'public'",
+        "select c.relname, a.attname, format_type(a.atttypid, null) from pg_attribute as a"
+        " join pg_class as c on c.oid = a.attrelid join pg_namespace as n on n.oid = c.relnamespace"
+        " where n.nspname in ('public', 'ml') and c.relkind in ('r', 'p', 'v', 'm')"
+        " and a.attnum > 0 and not a.attisdropped",
     ):
         if table in names:
             columns.setdefault(table, {})[column] = data_type
