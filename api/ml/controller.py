@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller, get, post
 from litestar.datastructures import State
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
 
 from api.auth.middleware import requires
 from api.deps import service_dependency
 from api.ml import structs
-from api.ml.service import MlService
+from api.ml.service import GameOutcomeService, MlService
 
 
 def provide_ml_service(state: State) -> MlService:
     return MlService(state.pool)
 
 
+def provide_outcome_service(state: State) -> GameOutcomeService:
+    return GameOutcomeService(state.pool)
+
+
 Service = NamedDependency[MlService]
+OutcomeService = NamedDependency[GameOutcomeService]
 
 
 class MlController(Controller):
     path = "/api/ml"
     tags = ["ml"]  # noqa: RUF012 (Litestar reads these class attributes)
-    dependencies = service_dependency(provide_ml_service)
+    dependencies = {  # noqa: RUF012 (Litestar reads these class attributes)
+        **service_dependency(provide_ml_service),
+        "outcomes": Provide(provide_outcome_service, sync_to_thread=False),
+    }
     guards = [requires("read")]  # noqa: RUF012 (Litestar reads these class attributes)
 
     @get("/models")
@@ -39,3 +47,12 @@ class MlController(Controller):
         """Which models are trained, stale (data changed, retraining did not succeed), missing or
         refused for insufficient data, and why."""
         return await service.health()
+
+    @post("/predict/game-outcome", status_code=200)
+    async def game_outcome(
+        self, data: structs.GameOutcomeRequest, outcomes: OutcomeService
+    ) -> structs.GameOutcome | structs.Insufficient:
+        """Win / draw / loss probabilities, expected goals and the most likely score of a scheduled
+        game (`game_id`) or of any two teams (`home_team`, `away_team`: id or name), from the
+        active team ratings. Unknown game or team: 404; no trained ratings: `insufficient_data`."""
+        return await outcomes.predict(data)

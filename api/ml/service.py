@@ -5,6 +5,7 @@ from __future__ import annotations
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from api.errors import bad_request, not_found
 from api.ml import structs
 from benchsight.ml.train import MODELS
 
@@ -66,3 +67,104 @@ def _model_health(r: dict) -> structs.ModelHealth:
     else:
         state, reason = "trained", ""
     return structs.ModelHealth(r["name"], state, reason, r["version"], r["trained_at"], attempt)
+
+
+MODEL_SQL = """
+    select model_name as name, version, trained_at, training_rows, metrics
+    from ml.model_versions where model_name = %s and is_active
+"""
+ATTEMPT_SQL = "select outcome, reason, counts from ml.model_attempts where model_name = %s"
+TEAM_SQL = """
+    select team_id, team_name from ml.mv_team_ratings
+    where team_id = %(t)s or lower(team_name) = lower(%(t)s)
+    order by team_id = %(t)s desc limit 1
+"""
+GAME_SQL = """
+    select game_id, home_team_id, away_team_id, home_team_name, away_team_name,
+        home_expected_goals::float8 as home_xg, away_expected_goals::float8 as away_xg,
+        p_home_win::float8 as p_home, p_draw::float8 as p_draw, p_away_win::float8 as p_away,
+        predicted_home_goals, predicted_away_goals
+    from ml.mv_game_predictions where game_id = %s
+"""
+GAME_EXISTS_SQL = "select 1 from ml.mv_game_predictions where game_id = %s"
+
+
+async def model_block(cur, name: str) -> structs.ModelBlock | structs.Insufficient:
+    """The active version's block, or why there is none (from the last training attempt)."""
+    await cur.execute(MODEL_SQL, [name])
+    row = await cur.fetchone()
+    if row:
+        return structs.ModelBlock(**row)
+    await cur.execute(ATTEMPT_SQL, [name])
+    attempt = await cur.fetchone()
+    if attempt and attempt["outcome"] == "insufficient_data":
+        return structs.Insufficient("insufficient_data", name, attempt["reason"], attempt["counts"])
+    reason = f"model {name} has no trained version" + (
+        f" (last attempt {attempt['outcome']}: {attempt['reason']})" if attempt else ""
+    )
+    return structs.Insufficient("insufficient_data", name, reason, {})
+
+
+class GameOutcomeService:
+    def __init__(self, pool: AsyncConnectionPool):
+        self.pool = pool
+
+    async def predict(
+        self, req: structs.GameOutcomeRequest
+    ) -> structs.GameOutcome | structs.Insufficient:
+        from benchsight.ml import ratings
+
+        if req.game_id is None and not (req.home_team and req.away_team):
+            raise bad_request(
+                "missing_fields", "give game_id, or both home_team and away_team",
+                ["game_id", "home_team", "away_team"], "game_id",
+            )  # fmt: skip
+        async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            model = await model_block(cur, ratings.NAME)
+            if isinstance(model, structs.Insufficient):
+                return model
+            if req.game_id is not None:
+                await cur.execute(GAME_SQL, [req.game_id])
+                g = await cur.fetchone()
+                if g is None:
+                    raise not_found("game", req.game_id)
+                probs = {"home_win": g["p_home"], "draw": g["p_draw"], "away_win": g["p_away"],
+                         "score": (g["predicted_home_goals"], g["predicted_away_goals"])}  # fmt: skip
+                xg = (g["home_xg"], g["away_xg"])
+                teams = (g["home_team_id"], g["home_team_name"], g["away_team_id"],
+                         g["away_team_name"])  # fmt: skip
+            else:
+                found = []
+                for field, team in (("home_team", req.home_team), ("away_team", req.away_team)):
+                    await cur.execute(TEAM_SQL, {"t": team})
+                    row = await cur.fetchone()
+                    if row is None:
+                        raise not_found(f"team ({field})", team)
+                    found.append(row)
+                await cur.execute(
+                    "select term, value from ml.active_coefficients where model_name = %s",
+                    [ratings.NAME],
+                )
+                coef = {r["term"]: r["value"] for r in await cur.fetchall()}
+                xg = ratings.expected_goals(coef, found[0]["team_id"], found[1]["team_id"])
+                probs = ratings.outcome_probabilities(*xg)
+                teams = (found[0]["team_id"], found[0]["team_name"], found[1]["team_id"],
+                         found[1]["team_name"])  # fmt: skip
+        home_id, home_name, away_id, away_name = teams
+        home_favoured = probs["home_win"] >= probs["away_win"]
+        return structs.GameOutcome(
+            status="ok",
+            game_id=req.game_id,
+            home_team=home_name,
+            away_team=away_name,
+            home_team_id=home_id,
+            away_team_id=away_id,
+            predicted_winner=home_name if home_favoured else away_name,
+            win_probability=round(probs["home_win"] if home_favoured else probs["away_win"], 4),
+            predicted_score=structs.Score(*probs["score"]),
+            probabilities=structs.OutcomeProbabilities(
+                round(probs["home_win"], 4), round(probs["draw"], 4), round(probs["away_win"], 4)
+            ),
+            expected_goals=structs.ExpectedGoals(round(xg[0], 4), round(xg[1], 4)),
+            model=model,
+        )

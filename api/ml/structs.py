@@ -61,3 +61,56 @@ class MlHealth(Struct):
     status: Literal["healthy", "degraded"]
     """healthy: every model is trained and current; degraded: one is missing, stale or refused."""
     models: list[ModelHealth]
+
+
+class Insufficient(Struct):
+    """The data cannot support the model's answer: the reason and the counts, never a number."""
+
+    status: Literal["insufficient_data"]
+    model_name: str
+    reason: str
+    counts: dict[str, Any]
+
+
+class GameOutcomeRequest(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A scheduled game (`game_id`) or any two teams (`home_team`, `away_team`: id or name)."""
+
+    game_id: int | None = None
+    home_team: str | None = None
+    away_team: str | None = None
+    date: date | None = None
+    """Accepted for the seed's clients; predictions use the active ratings (as of `model`)."""
+
+
+class Score(Struct):
+    home: int
+    away: int
+
+
+class OutcomeProbabilities(Struct):
+    home_win: float
+    draw: float
+    away_win: float
+
+
+class ExpectedGoals(Struct):
+    home: float
+    away: float
+
+
+class GameOutcome(Struct):
+    status: Literal["ok"]
+    game_id: int | None
+    home_team: str
+    away_team: str
+    home_team_id: str
+    away_team_id: str
+    predicted_winner: str
+    """The side more likely to win (a draw is never the predicted winner; see probabilities)."""
+    win_probability: float
+    """P(predicted_winner wins) under the model."""
+    predicted_score: Score
+    """The most likely final score."""
+    probabilities: OutcomeProbabilities
+    expected_goals: ExpectedGoals
+    model: ModelBlock

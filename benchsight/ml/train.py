@@ -18,7 +18,7 @@ import pandas as pd
 import psycopg
 from psycopg import errors, sql
 
-from benchsight.ml import ratings, registry, xg
+from benchsight.ml import playoffs, ratings, registry, xg
 from benchsight.ml.base import InsufficientData
 
 MODELS: dict[str, ModuleType] = {xg.NAME: xg, ratings.NAME: ratings}
@@ -133,6 +133,46 @@ def train(
             progress(
                 f"{name}: {outcome.outcome} in {outcome.seconds:.2f} s {outcome.reason}".rstrip()
             )
+    outcomes.append(simulate_playoffs(url, schema, run_id))
+    if progress:
+        progress(f"playoff_odds: {outcomes[-1].outcome} {outcomes[-1].reason}".rstrip())
     with psycopg.connect(url, autocommit=True) as conn:
         refreshed = registry.refresh_views(conn, progress)
     return TrainReport(outcomes, refreshed, time.perf_counter() - started)
+
+
+def simulate_playoffs(url: str, schema: str, run_id: int | None) -> ModelOutcome:
+    """The playoff Monte Carlo with the active ratings (every run: the schedule may have moved
+    without the ratings changing); recorded as an attempt of `playoff_odds`."""
+    started = time.perf_counter()
+    name = "playoff_odds"
+    with psycopg.connect(url) as conn:
+        version = conn.execute(
+            "select version from ml.model_versions where model_name = %s and is_active",
+            [ratings.NAME],
+        ).fetchone()
+        try:
+            odds = playoffs.run(conn, schema, version[0]) if version else None
+        except Exception as exc:
+            conn.rollback()
+            reason = f"{type(exc).__name__}: {exc}"
+            registry.record_attempt(conn, name, "failed", reason, {}, run_id=run_id)
+            conn.commit()
+            return ModelOutcome(name, "failed", time.perf_counter() - started, reason=reason)
+        seconds = time.perf_counter() - started
+        if odds is None:
+            reason = (
+                "no trained game_outcome ratings"
+                if not version
+                else "no regular season with two teams in the schedule"
+            )
+            registry.record_attempt(conn, name, "insufficient_data", reason, {}, seconds=seconds,
+                                    run_id=run_id)  # fmt: skip
+            conn.commit()
+            return ModelOutcome(name, "insufficient_data", seconds, reason=reason)
+        counts = {"teams": len(odds.table), "simulations": odds.simulations, "spots": odds.spots,
+                  "simulation_seconds": round(odds.seconds, 3)}  # fmt: skip
+        registry.record_attempt(conn, name, "trained", "", counts, None, version[0], seconds,
+                                run_id)  # fmt: skip
+        conn.commit()
+        return ModelOutcome(name, "trained", seconds, version[0], "", counts)
