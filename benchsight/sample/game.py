@@ -23,6 +23,9 @@ SLOTS = ("F1", "F2", "F3", "D1", "D2", "G", "X")
 PRESSURED_TYPES = frozenset({"Possession", "Pass", "Zone_Entry_Exit", "Turnover", "Shot"})
 MINOR_S = 3 * 60  # the league's minor is 3 minutes (penaltyLengths.minor)
 MAJOR_S = 6 * 60
+# Per unit of strength difference (league.TEAM_STRENGTH_SD), the change of the chance that an
+# attacking-zone action is a shot: a stronger team shoots more and concedes fewer attempts.
+STRENGTH_SHOT_SHARE = 0.15
 
 # The generator's goal model: logit(p) = intercept + sum(coefficient * feature), per unblocked
 # attempt. Distances in feet from the attacked net at (89, 0), angles in degrees off the centre line.
@@ -316,6 +319,7 @@ class _Sim:
     """One game's simulation state. Times are elapsed seconds in the current period (`t`)."""
 
     def __init__(self, rosters: dict[str, list[RosterEntry]], rng: random.Random, flaw: str | None):
+        self.strength = {"home": 0.0, "away": 0.0}  # true team strengths by side
         self.rng = rng
         self.flaw = flaw
         self.rosters = rosters
@@ -1019,9 +1023,10 @@ class _Sim:
 
     def step_offensive_zone(self, r: float) -> None:
         rng = self.rng
-        shoot = 0.34 + 0.04 * (
-            self.sides[self.pos].skater_count() - self.sides[self.other(self.pos)].skater_count()
-        )
+        me, them = self.pos, self.other(self.pos)
+        extra_skaters = self.sides[me].skater_count() - self.sides[them].skater_count()
+        stronger_by = self.strength[me] - self.strength[them]
+        shoot = 0.34 + 0.04 * extra_skaters + STRENGTH_SHOT_SHARE * stronger_by
         if r < shoot:
             self.shot()
         elif r < shoot + 0.18:
@@ -1434,10 +1439,13 @@ def simulate_game(
     seed: int,
     flaw: str | None = None,
     first_period_minutes: int = PERIOD_MINUTES,
+    strengths: dict[str, float] | None = None,
 ) -> GameSim:
     """Play one game. `first_period_minutes` other than 18 mimics a tracker whose first period
-    was set longer (a real game has a 21-minute first period)."""
+    was set longer (a real game has a 21-minute first period); `strengths` are the two teams'
+    true strengths by side (default even)."""
     sim = _Sim(rosters, random.Random(seed), flaw)
+    sim.strength = dict(strengths or {"home": 0.0, "away": 0.0})
     sim.first_period_minutes = first_period_minutes
     sim.run()
     return GameSim(

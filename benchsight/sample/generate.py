@@ -20,9 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchsight.sample.flaws import apply_flaws
-from benchsight.sample.game import simulate_game
+from benchsight.sample.game import STRENGTH_SHOT_SHARE, simulate_game
 from benchsight.sample.league import (
     FLAW_KINDS,
+    TEAM_STRENGTH_SD,
     League,
     RosterEntry,
     ScheduledGame,
@@ -66,7 +67,8 @@ def build_tracked_game(league: League, game: ScheduledGame, out: Path) -> dict:
     rosters = game_rosters(game, league, rng)
     # A few JSON games come from a tracker whose first period was set to 21 minutes.
     first_period = 21 if game.fmt != "xlsx" and rng.random() < LONG_FIRST_PERIOD_SHARE else 18
-    sim = simulate_game(rosters, derive_seed(game.seed, "play"), game.flaw, first_period)
+    strengths = {"home": game.home.strength, "away": game.away.strength}
+    sim = simulate_game(rosters, derive_seed(game.seed, "play"), game.flaw, first_period, strengths)
     truth = game_truth(game.game_id, sim, [])
     exported = dt.datetime.combine(game.date, dt.time(22, 30)) + dt.timedelta(
         days=rng.randint(1, 40), seconds=rng.randint(0, 86399), milliseconds=rng.randint(0, 999)
@@ -115,9 +117,11 @@ def official_untracked(league: League, game: ScheduledGame) -> OfficialGame:
     for side in ("home", "away"):
         for e in rosters[side]:
             stats[e.player.player_id] = {"g": 0, "a": 0, "pim": 0}
+    tilt = {"home": game.home.strength - game.away.strength}
+    tilt["away"] = -tilt["home"]
     for period in range(3):
         for side in ("home", "away"):
-            for _ in range(_poisson(rng, 0.95)):
+            for _ in range(_poisson(rng, 0.95 * math.exp(tilt[side]))):
                 by_period[side][period] += 1
                 _credit_goal(rng, rosters[side], stats)
     if sum(by_period["home"]) == sum(by_period["away"]) and rng.random() < 0.5:
@@ -192,6 +196,17 @@ def generate(
                 "flaw_kinds": list(FLAW_KINDS),
             },
             "goal_model": goal_model_card(),
+            "team_strengths": {
+                "definition": (
+                    "true strength per team (normal, mean 0, sd TEAM_STRENGTH_SD): tracked games "
+                    "add STRENGTH_SHOT_SHARE x (own - opponent strength) to the chance that an "
+                    "attacking-zone action is a shot; untracked games draw each side's goals per "
+                    "period from Poisson(0.95 x exp(own - opponent strength))"
+                ),
+                "sd": TEAM_STRENGTH_SD,
+                "shot_share_per_unit": STRENGTH_SHOT_SHARE,
+                "teams": {t.team_id: t.strength for t in league.teams},
+            },
             "definitions": DEFINITIONS,
         }
         truth_file.write(json.dumps(header, separators=(",", ":"))[:-1] + ',"games":{')

@@ -56,6 +56,11 @@ FLAW_KINDS = (
     "empty_template",
 )
 OLDER_EXPORT_SHARE = 0.1
+# Each team's true strength: a normal draw (mean 0, this sd) from its own derived seed. It tilts
+# tracked play (the shot share of an attacking-zone action, game.STRENGTH_SHOT_SHARE per unit of
+# strength difference) and untracked scores (goals per period Poisson(0.95 * exp(difference)));
+# truth.json `team_strengths` holds the values, the target of the team ratings (benchsight/ml).
+TEAM_STRENGTH_SD = 0.3
 NEIGHBOUR_FILE_SHARE = 0.15
 
 
@@ -88,6 +93,7 @@ class Team:
     code: str
     players: list[Player]
     jerseys: dict[str, str]  # player_id -> jersey number (text, as the tracker keeps it)
+    strength: float = 0.0  # the true strength (TEAM_STRENGTH_SD); 0 for an even team
 
 
 @dataclass(slots=True)
@@ -226,6 +232,11 @@ def build_league(teams: int = 8, games: int = 40, seed: int = 7, flaws: float = 
         raise ValueError("at least 1 tracked game")
     rng = random.Random(derive_seed(seed, "league"))
     team_list, subs = _make_teams(rng, teams)
+    for team in team_list:
+        draw = random.Random(derive_seed(seed, "strength", team.team_id)).gauss(
+            0.0, TEAM_STRENGTH_SD
+        )
+        team.strength = round(draw, 3)
     rounds = _round_robin(teams)
     per_season = sum(len(r) for r in rounds)
     upcoming_rounds = 2 if len(rounds) > 4 else 1
