@@ -33,7 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.set_defaults(func=_worker)
 
     keys = subparsers.add_parser(
-        "keys", help="manage API keys", description="Create API keys (stored hashed)."
+        "keys",
+        help="manage API keys",
+        description="Create, list and revoke API keys (stored hashed).",
     )
     actions = keys.add_subparsers(dest="keys_action", metavar="ACTION", required=True)
     create = actions.add_parser("create", help="create a key and print it once")
@@ -46,6 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     create.add_argument("--name", default="", help="a label for the key (who or what uses it)")
     create.set_defaults(func=_keys_create)
+    from api.auth.keys_cli import register_actions
+
+    register_actions(actions)
 
 
 def _migrated_url() -> str:

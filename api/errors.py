@@ -92,12 +92,19 @@ def http_error_handler(_: Request, exc: HTTPException) -> Response:
         404: "not_found",
         405: "method_not_allowed",
         HTTP_413_REQUEST_ENTITY_TOO_LARGE: "body_too_large",
+        429: "too_many_requests",
     }
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthorizedException) else None
+    # An exception's own headers (Retry-After on a 429) are kept.
+    headers = dict(exc.headers or {})
+    if isinstance(exc, NotAuthorizedException):
+        headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, PermissionDeniedException):
         return _respond(HTTP_403_FORBIDDEN, "forbidden", str(exc.detail))
     return _respond(
-        exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail), headers=headers
+        exc.status_code,
+        codes.get(exc.status_code, "http_error"),
+        str(exc.detail),
+        headers=headers or None,
     )
 
 

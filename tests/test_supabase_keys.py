@@ -1,0 +1,110 @@
+"""API keys: `keys list | revoke`, both headers, wrong keys rate-limited per client, and no key
+in any log or run record after a real run (API, worker and dbt of the tiny project)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from runs_harness import create_key, tiny_api, wait_terminal, worker_process
+
+from api.auth.middleware import BAD_KEY_WINDOW_SECONDS, BAD_KEYS_PER_WINDOW
+
+BENCHSIGHT = str(Path(sys.executable).parent / "benchsight")
+
+
+def cli(db_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": db_url, "DO_NOT_TRACK": "1"}
+    return subprocess.run(
+        [BENCHSIGHT, "keys", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.fixture(scope="module")
+def api(db_url: str, tmp_path_factory):
+    root = tmp_path_factory.mktemp("keys")
+    with tiny_api(db_url, root) as (http, project, state):
+        yield {"http": http, "project": project, "state": state, "root": root}
+
+
+def test_list_and_revoke(db_url, api):
+    key = create_key(db_url, "read")
+    prefix = key.split("_")[1]
+    listed = cli(db_url, "list")
+    assert listed.returncode == 0, listed.stderr
+    line = next(row for row in listed.stdout.splitlines() if prefix in row)
+    assert "read" in line and key not in listed.stdout
+    base = str(api["http"].base_url)
+    # both headers carry a key
+    assert httpx.get(f"{base}/api/status", headers={"X-API-Key": key}).status_code == 200
+    other = create_key(db_url, "read")
+    revoked = cli(db_url, "revoke", other.split("_")[1])
+    assert revoked.returncode == 0, revoked.stderr
+    assert "revoked" in revoked.stdout
+    answer = httpx.get(f"{base}/api/status", headers={"Authorization": f"Bearer {other}"})
+    assert answer.status_code == 401
+    assert other.split("_")[1] not in cli(db_url, "list").stdout
+    assert other.split("_")[1] in cli(db_url, "list", "--all").stdout
+    missing = cli(db_url, "revoke", "99999")
+    assert missing.returncode == 1 and "no API key" in missing.stderr
+
+
+def test_no_key_in_logs_or_run_records(db_url, api, caplog):
+    key = create_key(db_url, "run")
+    caplog.set_level(logging.DEBUG)
+    with worker_process(db_url, api["project"], api["state"]):
+        trigger = httpx.post(
+            f"{api['http'].base_url}/api/etl/trigger",
+            json={"tables": ["+doubled"]},
+            headers={"X-API-Key": key},
+            timeout=60,
+        )
+        assert trigger.status_code in (200, 201, 202), trigger.text
+        run = wait_terminal(api["http"], trigger.json()["run_id"])
+    assert run["status"] == "succeeded", run.get("errors")
+    secret = key.split("_", 2)[2]
+    texts = {"pytest log": caplog.text}
+    for path in api["root"].rglob("*"):
+        if path.is_file() and path.stat().st_size < 50_000_000:
+            texts[str(path)] = path.read_text(errors="replace")
+    with psycopg.connect(db_url) as conn:
+        for table in (
+            "ops.runs",
+            "ops.run_nodes",
+            "ops.run_logs",
+            "procrastinate.procrastinate_jobs",
+            "procrastinate.procrastinate_events",
+        ):
+            texts[table] = "\n".join(r[0] for r in conn.execute(f"select t::text from {table} t"))
+    assert len(texts["ops.run_logs"]) > 100 and any("worker-" in name for name in texts)
+    assert [name for name, text in texts.items() if secret in text] == []
+
+
+def test_wrong_keys_are_rate_limited_per_client(db_url, api):
+    """Last: the client is locked out for the window afterwards."""
+    base = str(api["http"].base_url)
+    wrong = "bsk_00000000_" + "x" * 43
+    prior = 1  # test_list_and_revoke's revoked key was one wrong key from this client
+    answers = [
+        httpx.get(f"{base}/api/status", headers={"X-API-Key": wrong})
+        for _ in range(BAD_KEYS_PER_WINDOW - prior)
+    ]
+    assert [a.status_code for a in answers] == [401] * (BAD_KEYS_PER_WINDOW - prior)
+    limited = httpx.get(f"{base}/api/status", headers={"Authorization": f"Bearer {wrong}"})
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["Retry-After"]) <= BAD_KEY_WINDOW_SECONDS
+    assert limited.json()["code"] == "too_many_requests"
+    # the client is throttled whatever it sends until the window passes; the health check is open
+    assert (
+        httpx.get(
+            f"{base}/api/status", headers={"X-API-Key": create_key(db_url, "read")}
+        ).status_code
+        == 429
+    )
+    assert httpx.get(f"{base}/api/health").status_code == 200
