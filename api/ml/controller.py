@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromQuery
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from api.auth.middleware import requires
 from api.deps import service_dependency
 from api.ml import structs
-from api.ml.service import GameOutcomeService, MlService
+from api.ml.service import GameOutcomeService, MlService, PlayoffService
 
 
 def provide_ml_service(state: State) -> MlService:
@@ -21,7 +23,12 @@ def provide_outcome_service(state: State) -> GameOutcomeService:
     return GameOutcomeService(state.pool)
 
 
+def provide_playoff_service(state: State) -> PlayoffService:
+    return PlayoffService(state.pool)
+
+
 Service = NamedDependency[MlService]
+Playoffs = NamedDependency[PlayoffService]
 OutcomeService = NamedDependency[GameOutcomeService]
 
 
@@ -31,6 +38,7 @@ class MlController(Controller):
     dependencies = {  # noqa: RUF012 (Litestar reads these class attributes)
         **service_dependency(provide_ml_service),
         "outcomes": Provide(provide_outcome_service, sync_to_thread=False),
+        "playoffs": Provide(provide_playoff_service, sync_to_thread=False),
     }
     guards = [requires("read")]  # noqa: RUF012 (Litestar reads these class attributes)
 
@@ -50,9 +58,22 @@ class MlController(Controller):
 
     @post("/predict/game-outcome", status_code=200)
     async def game_outcome(
-        self, data: structs.GameOutcomeRequest, outcomes: OutcomeService
+        self, data: JSONBody[structs.GameOutcomeRequest], outcomes: OutcomeService
     ) -> structs.GameOutcome | structs.Insufficient:
         """Win / draw / loss probabilities, expected goals and the most likely score of a scheduled
         game (`game_id`) or of any two teams (`home_team`, `away_team`: id or name), from the
         active team ratings. Unknown game or team: 404; no trained ratings: `insufficient_data`."""
         return await outcomes.predict(data)
+
+    @get("/predict/playoff-probability")
+    async def playoff_probability(
+        self,
+        playoffs: Playoffs,
+        team_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        season_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    ) -> list[structs.PlayoffOdds] | structs.Insufficient:
+        """Per team of the current season: P(playoffs) from 10,000 seeded simulations of the
+        remaining regular-season games with the active ratings, expected points, seed
+        distribution, clinched / eliminated. Spots: half the teams (the files hold no playoff
+        format). Unknown team or a season not simulated: 404."""
+        return await playoffs.odds(team_id, season_id)

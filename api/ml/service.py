@@ -168,3 +168,42 @@ class GameOutcomeService:
             expected_goals=structs.ExpectedGoals(round(xg[0], 4), round(xg[1], 4)),
             model=model,
         )
+
+
+ODDS_SQL = """
+    select team_id, team_name, playoff_probability, current_standing, season_id, current_points,
+        games_played, games_remaining, expected_points, seed_distribution, clinched, eliminated,
+        spots, simulations, simulated_at
+    from ml.playoff_odds
+    where (%(team)s::text is null or team_id = %(team)s)
+        and (%(season)s::text is null or season_id = %(season)s)
+    order by current_standing, team_id
+"""
+
+
+class PlayoffService:
+    def __init__(self, pool: AsyncConnectionPool):
+        self.pool = pool
+
+    async def odds(
+        self, team_id: str | None, season_id: str | None
+    ) -> list[structs.PlayoffOdds] | structs.Insufficient:
+        from benchsight.ml import ratings
+
+        async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            model = await model_block(cur, ratings.NAME)
+            if isinstance(model, structs.Insufficient):
+                return model
+            await cur.execute(ODDS_SQL, {"team": None, "season": None})
+            everything = await cur.fetchall()
+            if not everything:
+                await cur.execute(ATTEMPT_SQL, ["playoff_odds"])
+                attempt = await cur.fetchone()
+                reason = attempt["reason"] if attempt else "no simulation has run yet"
+                return structs.Insufficient("insufficient_data", "playoff_odds", reason, {})
+        if season_id is not None and season_id != everything[0]["season_id"]:
+            raise not_found("playoff simulation for season", season_id)
+        found = [r for r in everything if team_id is None or r["team_id"] == team_id]
+        if not found:
+            raise not_found("team in the simulated season", team_id)
+        return [structs.PlayoffOdds(**r, model=model) for r in found]

@@ -114,3 +114,25 @@ class GameOutcome(Struct):
     probabilities: OutcomeProbabilities
     expected_goals: ExpectedGoals
     model: ModelBlock
+
+
+class PlayoffOdds(Struct):
+    team_id: str
+    team_name: str | None
+    playoff_probability: float
+    """Share of the simulations in which the team finishes in the playoff spots."""
+    current_standing: int
+    """Rank now by points, then wins, then goal difference (ties share the rank)."""
+    season_id: str
+    current_points: int
+    games_played: int
+    games_remaining: int
+    expected_points: float
+    seed_distribution: dict[str, float]
+    """P(final standing = seed), seeds with a non-zero share only."""
+    clinched: bool
+    eliminated: bool
+    spots: int
+    simulations: int
+    simulated_at: datetime
+    model: ModelBlock
