@@ -67,11 +67,17 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
         logging.getLogger("procrastinate").setLevel(logging.WARNING)
         from api.queue import make_app, run_worker
 
+        # No server-side prepared statements: DATABASE_URL may be a transaction pooler's.
         pool = AsyncConnectionPool(
-            settings.database_url, min_size=2, max_size=20, open=False, kwargs={"autocommit": True}
+            settings.database_url,
+            min_size=2,
+            max_size=20,
+            open=False,
+            kwargs={"autocommit": True, "prepare_threshold": None},
         )
         await pool.open(wait=False)
-        queue = make_app(settings)
+        # The queue needs a session (search_path, LISTEN): the worker URL when one is set.
+        queue = make_app(settings.with_(database_url=settings.queue_url))
         app.state.pool = pool
         app.state.queue = queue
         worker = None
@@ -82,7 +88,11 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
         async with queue.open_async():
             if with_worker:
                 worker = asyncio.create_task(
-                    run_worker(settings, install_signal_handlers=False), name="worker"
+                    run_worker(
+                        settings.with_(database_url=settings.queue_url),
+                        install_signal_handlers=False,
+                    ),
+                    name="worker",
                 )
             try:
                 yield

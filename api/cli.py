@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -58,7 +59,8 @@ def _migrated_url() -> str:
 
     url = database_url()
     check_reachable(url)
-    migrate(url)
+    # Migrations hold a session-level advisory lock: through the worker's session URL when set.
+    migrate(os.environ.get("BENCHSIGHT_WORKER_DATABASE_URL") or url)
     return url
 
 
@@ -103,6 +105,31 @@ def _print_local_key(url: str) -> str:
     return key
 
 
+def worker_connection_line(settings) -> str:
+    """Which connection the worker's queue uses, in one line for its log."""
+    from urllib.parse import urlsplit
+
+    from benchsight.db import redact
+
+    if settings.worker_database_url:
+        return (
+            "worker: queue, LISTEN and builds on BENCHSIGHT_WORKER_DATABASE_URL "
+            f"({redact(settings.worker_database_url)}): jobs start on NOTIFY, polled every 2 s as a backstop"
+        )
+    port = urlsplit(settings.database_url).port
+    if port == 6543:
+        return (
+            "worker: BENCHSIGHT_WORKER_DATABASE_URL is unset and DATABASE_URL is a transaction "
+            "pooler's (port 6543): NOTIFY never arrives there, so jobs are found by polling every "
+            "2 s, and the queue's search_path is not kept: set BENCHSIGHT_WORKER_DATABASE_URL to the "
+            "session pooler (5432) or a direct connection"
+        )
+    return (
+        "worker: queue, LISTEN and builds on DATABASE_URL (a session or direct connection is "
+        "assumed): jobs start on NOTIFY, polled every 2 s as a backstop"
+    )
+
+
 def _worker(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -111,7 +138,8 @@ def _worker(args: argparse.Namespace) -> int:
 
     settings = load_settings(_migrated_url())
     print(f"worker started (queue {settings.queue}); Ctrl-C stops it", flush=True)
-    asyncio.run(run_worker(settings))
+    print(worker_connection_line(settings), flush=True)
+    asyncio.run(run_worker(settings.with_(database_url=settings.queue_url)))
     return 0
 
 

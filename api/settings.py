@@ -50,6 +50,14 @@ class ApiSettings:
     tracker_dir: Path | None = None
     publish_url: str | None = None
     lineage: bool = True
+    worker_database_url: str | None = None
+    """BENCHSIGHT_WORKER_DATABASE_URL: a session or direct connection for what needs one (the
+    queue's LISTEN and search_path, run event streams) when DATABASE_URL is a transaction pooler."""
+
+    @property
+    def queue_url(self) -> str:
+        """Where the queue, the worker and LISTEN go: the worker URL when set, else DATABASE_URL."""
+        return self.worker_database_url or self.database_url
 
     @property
     def schema_file(self) -> Path:
@@ -121,4 +129,5 @@ def load_settings(
         tracker_dir=_path(env, "BENCHSIGHT_TRACKER_DIR"),
         publish_url=(env.get("BENCHSIGHT_PUBLISH_URL") or "").strip() or None,
         lineage=lineage == "on",
+        worker_database_url=(env.get("BENCHSIGHT_WORKER_DATABASE_URL") or "").strip() or None,
     )

@@ -52,7 +52,8 @@ def _connect():
 
     from benchsight.db import database_url
 
-    return psycopg.connect(database_url(), autocommit=True)
+    # No server-side prepared statements: DATABASE_URL may be a transaction pooler's.
+    return psycopg.connect(database_url(), autocommit=True, prepare_threshold=None)
 
 
 class Progress:

@@ -124,7 +124,7 @@ class RunsController(Controller):
     ) -> ServerSentEvent:
         """Live Server-Sent Events: `progress`, `node`, `log`, then `end` with the final run."""
         await service.get(run_id)
-        return ServerSentEvent(run_events(state.settings.database_url, run_id, last_event_id or 0))
+        return ServerSentEvent(run_events(state.settings.queue_url, run_id, last_event_id or 0))
 
     @get("/runs/{run_id:int}/steps")
     async def steps(self, run_id: FromPath[int], service: Service) -> structs.StepList:

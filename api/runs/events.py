@@ -24,7 +24,9 @@ LOG_BATCH = 500
 async def run_events(
     url: str, run_id: int, after_log: int = 0
 ) -> AsyncIterator[ServerSentEventMessage]:
-    conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
+    # LISTEN wants a session (the caller passes the worker URL when DATABASE_URL is a pooler's);
+    # the one-second poll repeats its queries, which must not become prepared statements.
+    conn = await psycopg.AsyncConnection.connect(url, autocommit=True, prepare_threshold=None)
     try:
         await conn.execute(f'listen "{channel(run_id)}"')
         last_log = after_log
