@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: run install test lint format bench clean
+.PHONY: run install test test-compat lint format bench clean
 
 # The demo's `source: excel` runs reload the sample league's files.
 SAMPLE := .benchsight/sample
@@ -33,6 +33,11 @@ test: $(STAMP)
 	@$(BIN)/pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
+
+# The database-backed tests on Debian's PostgreSQL 15 and through PgBouncer in transaction mode
+# (both installed with apt when missing): tests/run_compat.py. ARGS="..." picks other tests.
+test-compat: $(STAMP)
+	@$(BIN)/python tests/run_compat.py $(ARGS)
 
 # ruff for the Python, sqlfluff (.sqlfluff: jinja templater, offline, no database) for the dbt
 # project's SQL. migrations/ are in .sqlfluffignore: applied by checksum, never edited.
