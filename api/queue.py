@@ -14,10 +14,12 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import socket
 
 import procrastinate
 import psycopg
+from procrastinate.exceptions import ConnectorException
 from procrastinate.jobs import Status
 
 from api.runs.executor import reap_stalled_runs, worker_name
@@ -45,24 +47,34 @@ def make_app(settings: ApiSettings, *, sync: bool = False) -> procrastinate.App:
 
 
 async def run_worker(settings: ApiSettings, install_signal_handlers: bool = True) -> None:
-    """Run the build worker until stopped (SIGINT/SIGTERM, or cancellation of this coroutine)."""
+    """Run the build worker until stopped (SIGINT/SIGTERM, or cancellation of this coroutine).
+
+    Procrastinate's worker stops by itself when its database connection breaks (a side task
+    fails). A stop nobody asked for is not the end: wait until the database answers again and
+    start it anew, so a restarted database does not leave a deployment without a worker (and a
+    worker that exits 0 is not restarted by every platform).
+    """
     app = make_app(settings)
+    stop = asyncio.Event()
+    if install_signal_handlers:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
     async with app.open_async():
         helpers = [
             asyncio.create_task(_beat(settings), name="worker-heartbeat"),
             asyncio.create_task(_watch_stalled(app, settings), name="stalled-runs"),
         ]
         try:
-            await app.run_worker_async(
-                queues=[settings.queue, "schedules"],
-                concurrency=2,
-                name=worker_name(),
-                additional_context={"settings": settings},
-                install_signal_handlers=install_signal_handlers,
-                update_heartbeat_interval=max(1.0, settings.stale_after_seconds / 5),
-                stalled_worker_timeout=settings.stale_after_seconds,
-                fetch_job_polling_interval=2.0,
-            )
+            while not stop.is_set():
+                ended = await _run_until_stopped(app, settings, stop)
+                if stop.is_set():
+                    break
+                log.warning(
+                    "the queue worker stopped (%s); starting it again once the database answers",
+                    ended or "its database connection broke",
+                )
+                await _until_reachable(settings.database_url, stop)
         finally:
             for task in helpers:
                 task.cancel()
@@ -72,6 +84,52 @@ async def run_worker(settings: ApiSettings, install_signal_handlers: bool = True
             await asyncio.to_thread(_unregister, settings.database_url)
 
 
+async def _run_until_stopped(
+    app: procrastinate.App, settings: ApiSettings, stop: asyncio.Event
+) -> str | None:
+    """Procrastinate's worker until it ends by itself (returns why) or `stop` is set (it is then
+    stopped gracefully: running jobs finish, as with Procrastinate's own signal handling)."""
+    worker = asyncio.create_task(
+        app.run_worker_async(
+            queues=[settings.queue, "schedules"],
+            concurrency=2,
+            name=worker_name(),
+            additional_context={"settings": settings},
+            install_signal_handlers=False,
+            update_heartbeat_interval=max(1.0, settings.stale_after_seconds / 5),
+            stalled_worker_timeout=settings.stale_after_seconds,
+            fetch_job_polling_interval=2.0,
+        ),
+        name="procrastinate-worker",
+    )
+    stopper = asyncio.create_task(stop.wait(), name="worker-stop")
+    try:
+        await asyncio.wait({worker, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+        if not worker.done():
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+    if worker.cancelled():
+        return None
+    error = worker.exception()
+    return f"{type(error).__name__}: {error}".strip() if error else None
+
+
+async def _until_reachable(url: str, stop: asyncio.Event, interval: float = 1.0) -> None:
+    def reachable() -> bool:
+        try:
+            psycopg.connect(url, connect_timeout=5).close()
+        except psycopg.OperationalError:
+            return False
+        return True
+
+    while not stop.is_set() and not await asyncio.to_thread(reachable):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
+
+
 async def _beat(settings: ApiSettings) -> None:
     name = worker_name()
     while True:
@@ -79,6 +137,8 @@ async def _beat(settings: ApiSettings) -> None:
             await asyncio.to_thread(_register, settings.database_url, name)
         except psycopg.OperationalError as exc:
             log.warning("worker heartbeat failed: %s", exc)
+        except Exception:
+            log.exception("worker heartbeat failed")
         await asyncio.sleep(max(1.0, settings.stale_after_seconds / 5))
 
 
@@ -104,8 +164,13 @@ async def _watch_stalled(app: procrastinate.App, settings: ApiSettings) -> None:
     while True:
         try:
             await settle_stalled(app, settings)
-        except psycopg.OperationalError as exc:
-            log.warning("stalled-run check failed: %s", exc)
+        except (psycopg.OperationalError, ConnectorException) as exc:
+            # The database is away (or Procrastinate's pool still holds a connection from before
+            # it restarted): try again next pass. This loop must never end while the worker
+            # lives, it is what fails the runs a lost connection left `running`.
+            log.warning("stalled-run check failed: %s", exc.__cause__ or exc)
+        except Exception:
+            log.exception("stalled-run check failed")
         await asyncio.sleep(interval)
 
 

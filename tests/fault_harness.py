@@ -44,16 +44,17 @@ class PrivateServer:
     def url(self) -> str:
         return self.record.url(self.dbname)
 
-    def create(self) -> str:
+    def create(self, dbname: str | None = None) -> str:
+        """A fresh migrated database (default: the server's own); returns its URL."""
+        name = dbname or self.dbname
         with psycopg.connect(self.record.url("postgres"), autocommit=True) as conn:
             conn.execute(
-                sql.SQL("drop database if exists {} with (force)").format(
-                    sql.Identifier(self.dbname)
-                )
+                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
             )
-            conn.execute(sql.SQL("create database {}").format(sql.Identifier(self.dbname)))
-        migrate(self.url)
-        return self.url
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        url = self.record.url(name)
+        migrate(url)
+        return url
 
     def postmaster_pid(self) -> int:
         return int((Path(self.record.pgdata) / "postmaster.pid").read_text().split()[0])

@@ -21,7 +21,9 @@ import pytest
 from api_checks import changed_tables, fingerprint
 from fault_harness import PrivateServer, hold_copy_into, wait_for_held
 from fixture_league import build_fixture_workbook
+from runs_harness import control, tiny_api, wait_for, worker_process
 
+from api.runs.store import TERMINAL
 from benchsight.config import REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -151,3 +153,58 @@ def test_statement_timeout_during_copy_is_a_failed_load_with_the_reason(private,
     assert "Traceback" not in output, output
     assert "statement timeout" in output, output
     assert changed_tables(before, fingerprint(private.url)) == set()
+
+
+# ------------------------------------------------------------------------------- builds
+STALE_AFTER = 4.0
+
+
+def poll_terminal(http, run_id: int, timeout: float) -> dict:
+    """The run once it is terminal; a 503 while the database restarts is tolerated."""
+
+    def done():
+        response = http.get(f"/api/etl/runs/{run_id}")
+        if response.status_code == 503:
+            return None
+        body = response.json()
+        return body if body["status"] in TERMINAL else None
+
+    return wait_for(done, timeout, 0.5, f"run {run_id} to end")
+
+
+def test_database_restarted_during_a_build_fails_the_run_and_the_next_succeeds(private, tmp_path):
+    url = private.create("faults_build")
+    port = private.record.port
+    with tiny_api(url, tmp_path, STALE_AFTER) as (http, _project, state):
+        control(url, sleep_seconds=120)
+        with worker_process(url, _project, state, STALE_AFTER) as worker:
+            run_id = http.post("/api/etl/trigger", json={"tables": ["slow"]}).json()["run_id"]
+            wait_for(
+                lambda: http.get(f"/api/etl/status/{run_id}").json()["current_node"] == "slow",
+                90,
+                what="slow to start",
+            )
+            private.kill()
+            private.restart()
+            assert private.record.port == port
+            try:
+                ended = poll_terminal(http, run_id, 90)
+            except AssertionError:
+                with psycopg.connect(url) as conn:
+                    state_now = (
+                        conn.execute(
+                            "select status, current_step, heartbeat_at, now() from ops.runs"
+                        ).fetchall(),
+                        conn.execute(
+                            "select id, status, attempts, scheduled_at, worker_id"
+                            " from procrastinate.procrastinate_jobs"
+                        ).fetchall(),
+                    )
+                logs = "\n".join(p.read_text()[-4000:] for p in state.glob("worker-*.log"))
+                raise AssertionError(f"{state_now}\n{logs}") from None
+            assert ended["status"] == "failed", ended
+            assert ended["errors"], ended
+            control(url, sleep_seconds=0)
+            next_id = http.post("/api/etl/trigger", json={"tables": ["numbers"]}).json()["run_id"]
+            assert poll_terminal(http, next_id, 90)["status"] == "succeeded"
+            assert worker.poll() is None, "the worker should outlive the database restart"
