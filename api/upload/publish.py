@@ -150,4 +150,51 @@ def _copy_table(
             for rel, definition in indexes:
                 if rel == relid:
                     target.execute(sql.SQL(definition))
+            _expose_like_the_warehouse(source, target, relid, schema, table)
     return rows, writes
+
+
+def _expose_like_the_warehouse(
+    source: psycopg.Connection,
+    target: psycopg.Connection,
+    relid: int,
+    schema: str,
+    table: sql.Composable,
+) -> None:
+    """The copy gets the warehouse table's exposure (see the on-run-end macro expose_published):
+    RLS on with the read-only policy, select for the Data API roles the warehouse grants it to
+    (none for fact_registration), no writes for them. Without those roles in the target (a
+    plain Postgres) only RLS is enabled."""
+    target.execute(sql.SQL("alter table {} enable row level security").format(table))
+    roles = [
+        r[0]
+        for r in target.execute(
+            "select rolname from pg_catalog.pg_roles where rolname in ('anon', 'authenticated')"
+        )
+    ]
+    if len(roles) < 2:
+        return
+    target.execute(
+        sql.SQL(
+            "create policy published_read on {} for select to anon, authenticated using (true)"
+        ).format(table)
+    )
+    target.execute(
+        sql.SQL("revoke all on {} from anon, authenticated").format(table)  # default privileges
+    )
+    granted = [
+        r[0]
+        for r in source.execute(
+            "select r from unnest(array['anon', 'authenticated']) as r"
+            " where exists (select from pg_catalog.pg_roles where rolname = r)"
+            " and has_table_privilege(r, %s::oid, 'select')",
+            [relid],
+        )
+    ]
+    for role in granted:
+        target.execute(sql.SQL("grant select on {} to {}").format(table, sql.Identifier(role)))
+        target.execute(
+            sql.SQL("grant usage on schema {} to {}").format(
+                sql.Identifier(schema), sql.Identifier(role)
+            )
+        )
