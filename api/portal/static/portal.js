@@ -207,7 +207,8 @@ async function watch(runId) {
     for (;;) {
       const {value, done} = await reader.read();
       if (done) break;
-      buffer += decoder.decode(value, {stream: true});
+      // Litestar ends SSE lines with CRLF; a CR split from its LF by a chunk joins it next round.
+      buffer = (buffer + decoder.decode(value, {stream: true})).replace(/\r\n/g, "\n");
       let cut;
       while ((cut = buffer.indexOf("\n\n")) >= 0) {
         const block = buffer.slice(0, cut); buffer = buffer.slice(cut + 2);
@@ -599,7 +600,7 @@ async function loadModels() {
     const result = await api("/api/ml/models");
     const models = Array.isArray(result) ? result : (result.models || []);
     if (!models.length) { box.innerHTML = `<p>No models trained yet.</p>`; return; }
-    box.innerHTML = models.map((m) => `<div class="card"><h3>${esc(m.name)} ${esc(m.version || "")}</h3>
+    box.innerHTML = models.map((m) => `<div class="card model-card"><h3>${esc(m.name)} v${esc(m.version ?? "")}${m.is_active === false ? " (inactive)" : ""}</h3><p>${esc(m.description || "")}</p>
       <p class="muted">trained ${esc(fmtTime(m.trained_at))} on ${esc(m.training_rows ?? "?")} rows</p>
       <dl class="status">${Object.entries(m.metrics || {}).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(typeof v === "number" ? v.toFixed(3) : JSON.stringify(v))}</dd>`).join("")}</dl></div>`).join("");
   } catch (e) {
