@@ -433,12 +433,14 @@ def _finish(
             "exit_code": outcome.exit_code,
             "stats": outcome.stats,
         }
-    recorder.writer.finish(status, tables, passed, failed_tests, errors, summary)
+    # The last log line before the terminal status: a client of the event stream ends at the
+    # status, so a line written after it would never reach one.
     recorder.log(
         "error" if status == RunStatus.FAILED else "info",
         "finished",
         f"run {recorder.writer.run_id} {status} in {seconds:.1f} s",
     )
+    recorder.writer.finish(status, tables, passed, failed_tests, errors, summary)
 
 
 def signal_backends(conn: psycopg.Connection, run_id: int, function: str) -> list[int]:
