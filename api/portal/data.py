@@ -21,8 +21,12 @@ from api.staging.service import table_spec
 
 SHOT_COLUMNS = (
     "shot_id", "period", "game_seconds", "venue", "team_id", "shooter_player_id", "outcome",
-    "shot_type", "x", "y", "distance_ft", "danger_points", "xg",
+    "shot_type", "x", "y", "distance_ft", "danger_points",
 )  # fmt: skip
+XG_VIEW = (
+    "select to_regclass('ml.mv_shot_xg') is not null and exists (select 1 from pg_attribute"
+    " where attrelid = to_regclass('ml.mv_shot_xg') and attname = 'xg')"
+)
 BOX_COLUMNS = (
     "player_id", "team_id", "venue", "position", "goals", "assists", "points", "shots",
     "sog", "plus_minus", "pim", "toi_seconds",
@@ -80,11 +84,20 @@ class PortalDataController(Controller):
             if not present:
                 raise _not_built("fact_shots")
             wanted = [c for c in SHOT_COLUMNS if c in present]
-            query = sql.SQL("select {} from {} where game_id = %s order by period, {}").format(
-                sql.SQL(", ").join(map(sql.Identifier, wanted)),
+            # xG from the ML model's view when one is trained (ml.mv_shot_xg), else null.
+            scored = (await (await conn.execute(XG_VIEW)).fetchone())[0]
+            query = sql.SQL(
+                "select {}, {} from {} as s {} where s.game_id = %s order by s.period, {}"
+            ).format(
+                sql.SQL(", ").join(sql.Identifier("s", c) for c in wanted),
+                sql.SQL("x.xg::float8" if scored else "null::float8"),
                 sql.Identifier(schema, "fact_shots"),
-                sql.Identifier("game_seconds" if "game_seconds" in present else "shot_id"),
+                sql.SQL("left join ml.mv_shot_xg as x on x.shot_id = s.shot_id")
+                if scored
+                else sql.SQL(""),
+                sql.Identifier("s", "game_seconds" if "game_seconds" in present else "shot_id"),
             )
+            wanted = [*wanted, "xg"]
             cursor = await conn.execute(query, [game_id])
             rows = await cursor.fetchall()
         return Shots(game_id, [_jsonable(dict(zip(wanted, r, strict=True))) for r in rows])

@@ -81,11 +81,16 @@ let pipelineLoaded = false;
 function loadPipeline() {
   loadRuns();
   loadSchedules();
-  if (!pipelineLoaded) { pipelineLoaded = true; loadOptions(); }
+}
+
+// The search lists load when a field is first used, so the page is ready without them: tables
+// from the manifest the lineage site publishes, games from the games list.
+let optionsLoaded = false;
+for (const id of ["t-games", "t-exclude-games", "t-tables", "t-exclude-tables", "p-exclude"]) {
+  $(id).addEventListener("focus", () => { if (!optionsLoaded || !pipelineLoaded) { optionsLoaded = pipelineLoaded = true; loadOptions(); } });
 }
 
 async function loadOptions() {
-  // Tables from the manifest the lineage site publishes; games from the games list.
   try {
     const manifest = await fetch("/lineage/manifest.json").then((r) => (r.ok ? r.json() : null));
     if (manifest) {
