@@ -126,6 +126,7 @@ def main(pytest_args: list[str]) -> int:
         env = {
             **os.environ,
             "TEST_DATABASE_URL": admin,
+            "BENCHSIGHT_TEST_POOLER": "1",
             "DO_NOT_TRACK": "1",
         }
         tests = pytest_args or COMPAT_TESTS

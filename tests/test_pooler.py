@@ -31,7 +31,15 @@ from runs_harness import (
 from api.cli import worker_connection_line
 from api.settings import load_settings
 
-pytestmark = pytest.mark.slow
+# PgBouncer (an apt package) and a few minutes: `make test-compat` runs these (it sets
+# BENCHSIGHT_TEST_POOLER=1); `make test` leaves them out.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        os.environ.get("BENCHSIGHT_TEST_POOLER") != "1",
+        reason="the pooler tests run in `make test-compat` (BENCHSIGHT_TEST_POOLER=1)",
+    ),
+]
 
 BENCHSIGHT = str(Path(sys.executable).parent / "benchsight")
 
