@@ -5,7 +5,7 @@ In a scratch database loaded with the real fixtures: full builds of the project 
 copy whose dbt_project.yml turns on `persist_docs` (relation and columns), alternated (A B A B)
 so the machine's load hits both alike; then api.lineage.site's two parts, timed alone: the
 manifest's descriptions written as comments in one round trip, and the site regenerated.
-Usage: bench_lineage.py [--rounds N]
+Usage: bench_lineage.py [--rounds N] [--docs-only]
 """
 
 from __future__ import annotations
@@ -73,6 +73,11 @@ def build(url: str, project: Path, target: Path) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--docs-only",
+        action="store_true",
+        help="one build, then only the comments and the regeneration (no persist_docs builds)",
+    )
     args = parser.parse_args(argv)
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -81,21 +86,25 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         workbook = build_fixture_workbook(FIXTURES, work / "fixtures.xlsx")
         load(url, workbook, FIXTURES)
-        persisted = project_with_persist_docs(work)
-        build(url, REPO, work / "target_plain")  # warm both parse caches and the tables
-        build(url, persisted, work / "target_persist")
+        build(url, REPO, work / "target_plain")  # warms the parse cache and makes the tables
         plain, persist = [], []
-        for _ in range(args.rounds):
+        if not args.docs_only:
+            persisted = project_with_persist_docs(work)
+            build(url, persisted, work / "target_persist")
+        for _ in range(0 if args.docs_only else args.rounds):
             plain.append(build(url, REPO, work / "target_plain"))
             persist.append(build(url, persisted, work / "target_persist"))
-        for name, runs in (("plain", plain), ("persist_docs", persist)):
+        for name, runs in (("plain", plain), ("persist_docs", persist)) if plain else ():
             walls = ", ".join(f"{w:.1f}" for w, _ in runs)
             print(
                 f"fixtures full build, {name}: median {statistics.median(w for w, _ in runs):.1f} s"
                 f" wall ({walls}); nodes {statistics.median(n for _, n in runs):.1f} s"
             )
-        delta = statistics.median(n for _, n in persist) - statistics.median(n for _, n in plain)
-        print(f"persist_docs adds {delta:+.1f} s of node time to a fixtures full build")
+        if plain:
+            delta = statistics.median(n for _, n in persist) - statistics.median(
+                n for _, n in plain
+            )
+            print(f"persist_docs adds {delta:+.1f} s of node time to a fixtures full build")
 
         manifest = json.loads((work / "target_plain" / "manifest.json").read_text())
         with psycopg.connect(url, autocommit=True) as conn:
