@@ -21,7 +21,7 @@ import psycopg
 from procrastinate import JobContext, RetryStrategy
 from psycopg_pool import AsyncConnectionPool
 
-from api.runs.executor import execute_run
+from api.runs.executor import execute_run, reap_stalled_runs
 from api.runs.service import BUILD_TASK, RunsService
 from api.runs.store import requeue_after_lost_connection
 from api.settings import ApiSettings
@@ -36,6 +36,10 @@ TRANSIENT_RETRY = RetryStrategy(
 
 async def build_run(context: JobContext, run_id: int) -> str:
     settings = context.additional_context["settings"]
+    # Procrastinate may free the build lock of a dead worker's job before the stalled-run check
+    # settles its run (and stops the dbt it left behind): settle it here first, so two builds
+    # never overlap on one database.
+    await asyncio.to_thread(reap_stalled_runs, settings.database_url, settings.stale_after_seconds)
     try:
         # dbt's subprocess and the recording are blocking: keep the event loop (heartbeats, LISTEN) free.
         return await asyncio.shield(asyncio.to_thread(execute_run, settings, run_id))
