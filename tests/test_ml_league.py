@@ -20,8 +20,17 @@ import psycopg
 import pytest
 from api_checks import rows
 from dbt_harness import run_dbt
-from runs_harness import api_server, api_settings, client, create_key, make_tiny_project
+from runs_harness import (
+    api_server,
+    api_settings,
+    client,
+    create_key,
+    make_tiny_project,
+    wait_terminal,
+    worker_process,
+)
 
+from benchsight.config import REPO_ROOT
 from benchsight.ml.train import train
 from benchsight.sample import generate
 from loaders.tracking import load_tracking_paths
@@ -365,3 +374,68 @@ def test_the_api_answers_from_the_models(league: dict, tmp_path_factory) -> None
         assert [o["team_id"] for o in one.json()] == [odds[0]["team_id"]]
         missing = http.get("/api/ml/predict/playoff-probability", params={"team_id": "T404"})
         assert missing.status_code == 404
+
+
+FAULT = """
+    create function ml.refuse_new_versions() returns trigger language plpgsql as
+    $$ begin raise exception 'injected fault: no new model versions'; end $$;
+    create trigger refuse_new_versions before insert on ml.model_versions
+        for each row execute function ml.refuse_new_versions();
+"""
+
+
+def test_a_run_retrains_records_the_step_and_a_failure_keeps_the_predictions(
+    league: dict, tmp_path_factory
+) -> None:
+    url = league["url"]
+    state = tmp_path_factory.mktemp("ml_run")
+    settings = api_settings(url, REPO_ROOT, state)
+    request = {"mode": "full", "tables": ["mv_team_ratings"],
+               "options": {"retrain": True, "validate": False}}  # fmt: skip
+    before = dict(rows(url, "select model_name, max(version) from ml.model_versions group by 1"))
+    with (
+        api_server(settings) as base,
+        worker_process(url, REPO_ROOT, state),
+        client(base, create_key(url, "run")) as http,
+    ):
+        # The first trigger waits for the server's parse of the project (slow on a busy machine).
+        run = http.post("/api/etl/trigger", json=request, timeout=300)
+        assert run.status_code in (200, 201, 202), run.text
+        final = wait_terminal(http, run.json()["run_id"], timeout=180)
+        assert final["status"] == "succeeded", final
+        steps = http.get(f"/api/etl/runs/{final['run_id']}/steps").json()["steps"]
+        ml = {s["name"]: s for s in steps if s["type"] in ("ml_model", "ml_refresh")}
+        assert {n: s["status"] for n, s in ml.items()} == {
+            "xg": "success", "game_outcome": "success", "playoff_odds": "success",
+            "ml_refresh": "success",
+        }, steps  # fmt: skip
+        assert "held-out" in ml["xg"]["message"]
+        trained = dict(rows(url, "select model_name, version from ml.model_versions"
+                            " where run_id = %s and is_active", final["run_id"]))  # fmt: skip
+        assert trained == {name: version + 1 for name, version in before.items()}
+
+        # A model that cannot be stored: the run fails, naming the step; the marts and the
+        # predictions stay as they were.
+        shots = rows(url, "select event_id, xg, model_version from ml.mv_shot_xg order by 1")
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(FAULT)
+        try:
+            failed = wait_terminal(
+                http,
+                http.post("/api/etl/trigger", json=request, timeout=300).json()["run_id"],
+                timeout=180,
+            )
+        finally:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("drop trigger refuse_new_versions on ml.model_versions")
+        assert failed["status"] == "failed"
+        assert "injected fault" in json.dumps(failed), failed
+        assert (
+            rows(url, "select event_id, xg, model_version from ml.mv_shot_xg order by 1") == shots
+        )
+        assert (
+            dict(rows(url, "select model_name, version from ml.model_versions where is_active"))
+            == trained
+        )
+        health = {m["name"]: m for m in http.get("/api/ml/health").json()["models"]}
+        assert health["xg"]["state"] == "stale" and "injected fault" in health["xg"]["reason"]

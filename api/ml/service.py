@@ -58,6 +58,11 @@ def _model_health(r: dict) -> structs.ModelHealth:
             state, reason = "insufficient_data", attempt.reason
         else:
             state, reason = "failed" if attempt.outcome == "failed" else "missing", attempt.reason
+    elif attempt is not None and attempt.outcome == "failed":
+        state = "stale"
+        reason = (
+            f"the last training attempt failed ({attempt.reason}); serving version {r['version']}"
+        )
     elif attempt is not None and r["attempt_digest"] != r["active_digest"]:
         state = "stale"
         reason = (

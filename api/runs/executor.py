@@ -209,6 +209,7 @@ def execute_run(settings: ApiSettings, run_id: int) -> str:
                 if outcome is not None and outcome.status == RunStatus.SUCCEEDED:
                     extra |= _after_build(settings, recorder, claimed, outcome)
                     extra |= _lineage(settings, recorder, claimed)
+                ml_error = _ml_step(settings, recorder, claimed, outcome, extra)
             except SourceError as exc:
                 recorder.log("error", "load", str(exc))
                 return finish(RunStatus.FAILED, errors=[{"node": None, "message": str(exc)}])
@@ -228,7 +229,7 @@ def execute_run(settings: ApiSettings, run_id: int) -> str:
                 )
                 raise
         if outcome is None:
-            return finish(RunStatus.SUCCEEDED)
+            return finish(RunStatus.FAILED if ml_error else RunStatus.SUCCEEDED, errors=ml_error)
         status = RunStatus(outcome.status)
         if status == RunStatus.CANCELLED:
             stop_backends(conn, run_id)
@@ -236,6 +237,8 @@ def execute_run(settings: ApiSettings, run_id: int) -> str:
             writer.record_game_builds(games)
             if build.digests is not None and not claimed.request.get("tables"):
                 writer.record_workbook_builds(build.digests)
+            if ml_error:  # the marts are built (recorded above); the models are not current
+                return finish(RunStatus.FAILED, outcome, ml_error)
         return finish(status, outcome, outcome.errors)
 
 
@@ -384,6 +387,28 @@ def _after_build(
     except (psycopg.Error, LookupError, OSError) as exc:
         raise PublishError(f"the build succeeded but publishing failed: {exc}") from exc
     return extra
+
+
+def _ml_step(
+    settings: ApiSettings,
+    recorder: RunRecorder,
+    claimed: Claimed,
+    outcome: DbtOutcome | None,
+    extra: dict,
+) -> list[dict]:
+    """After a good build (or nothing to build): the ML step (api.ml.run_step). Returns the run's
+    errors when it failed; the previous predictions stay in place."""
+    if claimed.mode == "test" or (outcome is not None and outcome.status != RunStatus.SUCCEEDED):
+        return []
+    from api.ml.run_step import MlStepError, run_ml_step
+
+    try:
+        extra |= run_ml_step(settings, recorder, claimed)
+    except MlStepError as exc:
+        recorder.log("error", "ml", str(exc))
+        extra["ml"] = {**exc.summary, "error": str(exc)}
+        return [{"node": "ml", "message": str(exc)}]
+    return []
 
 
 def _lineage(settings: ApiSettings, recorder: RunRecorder, claimed: Claimed) -> dict:

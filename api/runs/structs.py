@@ -36,6 +36,9 @@ class TriggerOptions(Struct, forbid_unknown_fields=True, kw_only=True):
     threads: Annotated[int, Meta(ge=1, le=16)] | None = None
     batch_size: Annotated[int, Meta(ge=1, le=1_000_000)] | None = None
     """Rows per write of the publish copy (default 10000)."""
+    retrain: bool = False
+    """After the build, retrain every model even when its input is unchanged (by default only
+    the models whose training data changed are retrained; the ML views are refreshed either way)."""
 
 
 class TriggerRequest(Struct, forbid_unknown_fields=True, kw_only=True):

@@ -88,6 +88,7 @@ def train_one(
             return ModelOutcome(name, "unchanged", seconds, reason="input unchanged")
         try:
             fit = module.fit(frame)
+            version = registry.save_version(conn, name, fit, digest, run_id)
         except InsufficientData as exc:
             seconds = time.perf_counter() - started
             registry.record_attempt(conn, name, "insufficient_data", exc.reason, exc.counts,
@@ -101,7 +102,6 @@ def train_one(
                                     digest, seconds=seconds, run_id=run_id)  # fmt: skip
             conn.commit()
             return ModelOutcome(name, "failed", seconds, None, f"{type(exc).__name__}: {exc}")
-        version = registry.save_version(conn, name, fit, digest, run_id)
         seconds = time.perf_counter() - started
         registry.record_attempt(conn, name, "trained", "", {"rows": fit.training_rows,
                                 "games": fit.games}, digest, version, seconds, run_id)  # fmt: skip

@@ -1,0 +1,221 @@
+"""The ML models on a generated season: training + refresh time, quality against the generator's
+truth, 10,000 playoff simulations, and the ML endpoints' latency with 10 concurrent clients.
+
+Targets (issue 15): training and refresh of the models on a 600-game season <= 60 s; each
+endpoint p95 <= 50 ms with 10 concurrent clients; 10,000 playoff simulations <= 2 s. Quality bars
+printed beside the figures: xG held-out log-loss within 2 % of the generator's oracle, every
+reliability bin with >= 200 attempts within 0.02, the effects' signs; game outcome Brier below the
+home-rate baseline; team ratings' Spearman with the true strengths >= 0.8.
+
+The league is generated once into .benchsight/bench/ml_league_<games> (reused when present),
+loaded and built in a scratch database, dropped at the end.
+Usage: bench_ml.py [--games 600] [--teams 8] [--requests 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from bench_api import figures, percentile, start_server  # noqa: E402
+from runs_harness import create_key  # noqa: E402
+from scratch import configured_server, scratch_database  # noqa: E402
+
+from benchsight.db import connection_env  # noqa: E402
+from benchsight.ml import playoffs  # noqa: E402
+from benchsight.ml.train import train  # noqa: E402
+from benchsight.sample import generate  # noqa: E402
+from loaders.tracking import load_tracking_paths  # noqa: E402
+from loaders.workbook_load import load_workbook_file  # noqa: E402
+
+DBT = str(Path(sys.executable).parent / "dbt")
+
+
+def league(games: int, teams: int) -> Path:
+    out = REPO / ".benchsight" / "bench" / f"ml_league_{games}_{teams}"
+    if not (out / "truth.json").exists():
+        started = time.perf_counter()
+        generate(out, teams=teams, games=games, seed=11, flaws=0.0)
+        print(f"generated {games} tracked games in {time.perf_counter() - started:.1f} s")
+    return out
+
+
+def build(url: str, out: Path) -> None:
+    started = time.perf_counter()
+    with psycopg.connect(url) as conn:
+        assert not load_workbook_file(conn, out / "BLB_TABLES.xlsx").failed
+        load_tracking_paths(conn, [out / "tracker"])
+    print(f"loaded in {time.perf_counter() - started:.1f} s", flush=True)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as target:
+        env = {**os.environ, **connection_env(url), "DO_NOT_TRACK": "1", "BENCHSIGHT_GAME_IDS": ""}
+        done = subprocess.run(
+            [DBT, "build", "--exclude", "resource_type:test", "--target-path", target,
+             "--log-path", target],
+            cwd=REPO, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+    if done.returncode:
+        raise SystemExit(done.stdout[-3000:])
+    print(f"dbt build (no tests) in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def truth_shots(truth: dict) -> dict[int, dict]:
+    shots = {}
+    for game_id, game in truth["games"].items():
+        goal_event = {g["shot_event_idx"]: g["goal_event_idx"] for g in game["goals"]}
+        for s in game["shots"]:
+            if s["outcome"] != "blocked":
+                idx = goal_event.get(s["event_idx"]) or s["event_idx"]
+                shots[int(game_id) * 100000 + idx] = {**s, "game_id": int(game_id)}
+    return shots
+
+
+def spearman(a: list[float], b: list[float]) -> float:
+    def ranks(v):
+        order = sorted(range(len(v)), key=lambda i: v[i])
+        r = [0] * len(v)
+        for k, i in enumerate(order):
+            r[i] = k
+        return r
+
+    ra, rb, n = ranks(a), ranks(b), len(a)
+    return 1 - 6 * sum((x - y) ** 2 for x, y in zip(ra, rb, strict=True)) / (n * (n * n - 1))
+
+
+def quality(url: str, truth: dict) -> None:
+    with psycopg.connect(url) as conn:
+        cards = dict(conn.execute(
+            "select model_name, metrics from ml.model_versions where is_active").fetchall())  # fmt: skip
+        dates = conn.execute("select game_id, game_date from dim_schedule").fetchall()
+        coef = dict(conn.execute(
+            "select term, value from ml.active_coefficients where model_name = 'xg'").fetchall())  # fmt: skip
+        ratings = dict(conn.execute("select team_id, rating from ml.mv_team_ratings").fetchall())
+    xg = cards["xg"]
+    tracked = sorted(((d, g) for g, d in dates if str(g) in truth["games"]))
+    holdout = {g for _, g in tracked[len(tracked) - round(len(tracked) * 0.2) :]}
+    shots = [s for s in truth_shots(truth).values() if s["game_id"] in holdout]
+    oracle = -sum(math.log(s["p_goal"] if s["outcome"] == "goal" else 1 - s["p_goal"])
+                  for s in shots) / len(shots)  # fmt: skip
+    model = xg["holdout"]["log_loss"]
+    rate = xg["baselines"]["league_rate"]["log_loss"]
+    print(f"xG held-out: {xg['holdout']['rows']} attempts; log-loss model {model:.4f}, "
+          f"oracle {oracle:.4f} ({100 * (model / oracle - 1):+.2f} %, bar +2 %), league rate "
+          f"{rate:.4f} ({100 * (rate / oracle - 1):+.2f} %), distance only "
+          f"{xg['baselines']['distance_only']['log_loss']:.4f}; AUC {xg['holdout']['auc']:.3f}")  # fmt: skip
+    bins = [b for b in xg["reliability"] if b["rows"] >= 200]
+    worst = max((abs(b["mean_predicted"] - b["observed_rate"]) for b in bins), default=None)
+    print(f"xG reliability: {len(bins)} of {len(xg['reliability'])} bins with >= 200 attempts; "
+          f"largest |predicted - observed| {worst if worst is None else round(worst, 4)} (bar 0.02)")  # fmt: skip
+    gm = truth["goal_model"]["coefficients"]
+    signs = {t: math.copysign(1, coef[f"loc:{t}"]) == math.copysign(1, gm[t])
+             for t in ("distance_ft", "angle_deg", "rebound", "rush", "power_play", "empty_net")}  # fmt: skip
+    print(f"xG effects with the generator's signs: {signs}")
+    go = cards["game_outcome"]
+    print(f"game outcome held-out ({go['holdout_games']} games): Brier {go['holdout']['brier']:.4f} "
+          f"vs home-rate baseline {go['baselines']['home_rate']['brier']:.4f}")  # fmt: skip
+    strengths = truth["team_strengths"]["teams"]
+    teams = sorted(strengths)
+    rho = spearman([float(ratings[t]) for t in teams], [strengths[t] for t in teams])
+    print(f"team ratings vs true strengths: Spearman {rho:.3f} (bar 0.8)")
+
+
+def simulations(url: str) -> None:
+    with psycopg.connect(url) as conn:
+        started = time.perf_counter()
+        odds = playoffs.run(conn, "public", 0)
+        conn.rollback()
+    print(f"playoff odds: {odds.simulations} simulations of {int(odds.table.games_remaining.sum() / 2)}"
+          f" remaining games for {len(odds.table)} teams in {odds.seconds:.3f} s "
+          f"(with reading and writing {time.perf_counter() - started:.3f} s; bar 2 s)")  # fmt: skip
+
+
+def endpoints(url: str, requests_each: int) -> None:
+    home = Path(tempfile.mkdtemp(prefix="bench_ml_"))
+    project = home / "project"
+    from runs_harness import make_tiny_project
+
+    make_tiny_project(project)
+    process, base = start_server(url, project, home)
+    try:
+        key = create_key(url, "read")
+        with psycopg.connect(url) as conn:
+            game_id, home_team, away_team = conn.execute(
+                "select game_id, home_team_name, away_team_name from ml.mv_game_predictions"
+                " order by game_id desc limit 1").fetchone()  # fmt: skip
+        calls = {
+            "GET /api/ml/models": ("get", "/api/ml/models", None),
+            "GET /api/ml/health": ("get", "/api/ml/health", None),
+            "POST game-outcome (game_id)": ("post", "/api/ml/predict/game-outcome",
+                                            {"game_id": game_id}),
+            "POST game-outcome (teams)": ("post", "/api/ml/predict/game-outcome",
+                                          {"home_team": home_team, "away_team": away_team}),
+            "GET playoff-probability": ("get", "/api/ml/predict/playoff-probability", None),
+        }  # fmt: skip
+        for name, (method, path, body) in calls.items():
+            millis: list[float] = []
+            lock = threading.Lock()
+
+            def client(method=method, path=path, body=body, millis=millis, lock=lock) -> None:
+                with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=30) as http:
+                    http.request(method, path, json=body)  # warm the connection
+                    for _ in range(requests_each // 10):
+                        t = time.perf_counter()
+                        r = http.request(method, path, json=body)
+                        elapsed = (time.perf_counter() - t) * 1000
+                        assert r.status_code == 200, r.text
+                        with lock:
+                            millis.append(elapsed)
+
+            threads = [threading.Thread(target=client) for _ in range(10)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            figures(f"{name} (10 clients)", millis)
+            assert percentile(millis, 0.95) > 0
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("--games", type=int, default=600)
+    parser.add_argument("--teams", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=200, help="requests per endpoint")
+    args = parser.parse_args(argv)
+    out = league(args.games, args.teams)
+    truth = json.loads((out / "truth.json").read_text())
+    with scratch_database(configured_server(), f"bench_ml_{args.games}") as url:
+        build(url, out)
+        started = time.perf_counter()
+        report = train(url, force=True)
+        print(f"training + refresh of every model: {time.perf_counter() - started:.1f} s "
+              f"(bar 60 s)")  # fmt: skip
+        for m in report.models:
+            print(f"  {m.name:<14} {m.outcome:<18} {m.seconds:6.2f} s {m.reason}")
+        for name, seconds in report.refreshed:
+            print(f"  refresh ml.{name:<22} {seconds:6.2f} s")
+        quality(url, truth)
+        simulations(url)
+        endpoints(url, args.requests)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
