@@ -117,6 +117,29 @@ def database_down_handler(_: Request, exc: psycopg.OperationalError) -> Response
     )
 
 
+def _raised_decoding_the_body(exc: BaseException) -> bool:
+    """Whether `exc` came out of Litestar reading the request body (not out of our code)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name in ("json_extractor", "msgpack_extractor"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def undecodable_body_handler(request: Request, exc: Exception) -> Response:
+    """Litestar turns msgspec's DecodeError into a 400, but not the two errors its decoder
+    raises around it: bytes that are not UTF-8, and nesting deeper than the decoder recurses."""
+    if not _raised_decoding_the_body(exc):
+        return unexpected_handler(request, exc)
+    reason = (
+        "nested too deeply"
+        if isinstance(exc, RecursionError)
+        else f"not UTF-8 ({exc.reason} at byte {getattr(exc, 'start', '?')})"
+    )
+    return _respond(HTTP_400_BAD_REQUEST, "malformed_json", f"the request body is {reason}")
+
+
 def unexpected_handler(_: Request, exc: Exception) -> Response:
     log.exception("unhandled error", exc_info=exc)
     return _respond(
@@ -131,5 +154,7 @@ EXCEPTION_HANDLERS = {
     ValidationException: validation_handler,
     HTTPException: http_error_handler,
     psycopg.OperationalError: database_down_handler,
+    RecursionError: undecodable_body_handler,
+    UnicodeDecodeError: undecodable_body_handler,
     Exception: unexpected_handler,
 }

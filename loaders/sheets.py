@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass
 
 from python_calamine import CalamineError, CalamineWorkbook
@@ -36,7 +37,43 @@ class Sheet:
         return f"sheet {self.name}, row {row}" + (f", column {column}" if column else "")
 
 
+# An .xlsx is a zip of XML parts. Its central directory declares every part's sizes, so a zip
+# bomb (a few KB that expand to gigabytes) is refused from those numbers before anything is
+# expanded. Real workbooks and tracker exports expand to a few MB at ratios of 5-30.
+MAX_EXPANDED_BYTES = 256 * 1024 * 1024
+MAX_RATIO = 200
+RATIO_FROM_BYTES = 1024 * 1024  # small parts may compress further (an empty sheet): ignored
+
+
+def check_container(data: bytes, file_name: str) -> None:
+    """Refuse a zip whose declared expansion is too large or too compressed (LoadError)."""
+    if not data.startswith(b"PK"):
+        return  # not a zip (an .xls, or not a workbook at all: calamine says which)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise LoadError(file_name, "", f"not a readable Excel workbook ({exc})") from None
+    expanded = sum(part.file_size for part in parts)
+    if expanded > MAX_EXPANDED_BYTES:
+        raise LoadError(
+            file_name,
+            "",
+            f"refused: its parts would expand to {expanded} bytes"
+            f" (at most {MAX_EXPANDED_BYTES} are read)",
+        )
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > RATIO_FROM_BYTES and ratio > MAX_RATIO:
+            raise LoadError(
+                file_name,
+                part.filename,
+                f"refused: compressed {ratio:.0f} to 1 (at most {MAX_RATIO} to 1), a zip bomb",
+            )
+
+
 def open_workbook(data: bytes, file_name: str) -> CalamineWorkbook:
+    check_container(data, file_name)
     try:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (CalamineError, Exception) as exc:

@@ -1,0 +1,110 @@
+"""Bad input at scale: seeded malformed inputs (tests/fuzz_inputs.py) at the upload and staging
+endpoints. Every one is a 4xx with the API's error body and a message, the server stays healthy,
+and the raw tables are unchanged (row counts and checksums).
+
+`make test` sends FUZZ_CASES (a few hundred, every kind); benchmarks/bench_fuzz.py sends >= 2,000.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+import httpx
+import pytest
+from api_checks import fingerprint
+from fuzz_inputs import Case, cases, zip_bomb
+from runs_harness import (
+    api_server,
+    api_settings,
+    create_key,
+    make_tiny_project,
+    prepare_database,
+)
+
+from loaders.core import LoadError
+from loaders.sheets import check_container
+
+pytestmark = pytest.mark.slow
+logging.getLogger("httpx").setLevel(logging.WARNING)
+FUZZ_CASES = int(os.environ.get("BENCHSIGHT_FUZZ_CASES", "200"))
+FUZZ_SEED = int(os.environ.get("BENCHSIGHT_FUZZ_SEED", "20261202"))
+
+
+@pytest.fixture(scope="module")
+def setup(db_url: str, tmp_path_factory):
+    root = tmp_path_factory.mktemp("fuzz")
+    project = make_tiny_project(root / "project")
+    (root / "state").mkdir()
+    prepare_database(db_url)
+    settings = api_settings(db_url, project, root / "state")
+    with api_server(settings) as base_url:
+        yield {"url": base_url, "db": db_url, "admin": create_key(db_url, "admin")}
+
+
+def send(http: httpx.Client, case: Case) -> httpx.Response:
+    return http.request(
+        case.method, case.path, content=case.content, headers=case.headers, files=case.files
+    )
+
+
+def problem(case: Case, response: httpx.Response) -> str | None:
+    what = f"{case.kind}: {case.method} {case.path} -> {response.status_code}"
+    if not 400 <= response.status_code < 500:
+        return f"{what} {response.text[:200]}"
+    try:
+        body = response.json()
+    except ValueError:
+        return f"{what} without a JSON body"
+    if set(body) != {"detail", "code", "errors"} or not str(body["detail"]).strip():
+        return f"{what} not the error shape: {str(body)[:200]}"
+    return None
+
+
+def run_fuzz(base_url: str, key: str, seed: int, count: int) -> tuple[list[str], dict, float]:
+    """Send the cases; returns (problems, cases per kind, seconds)."""
+    problems: list[str] = []
+    kinds: dict[str, int] = {}
+    started = time.perf_counter()
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=60) as http:
+        for number, case in enumerate(cases(seed, count)):
+            kinds[case.kind] = kinds.get(case.kind, 0) + 1
+            found = problem(case, send(http, case))
+            if found:
+                problems.append(f"case {number} (seed {seed}) {found}")
+            if number % 100 == 99:
+                health = http.get("/api/health")
+                if health.status_code != 200 or health.json()["status"] != "healthy":
+                    problems.append(f"after case {number}: health {health.text[:200]}")
+        health = http.get("/api/health").json()
+        if health["status"] != "healthy":
+            problems.append(f"at the end: health {health}")
+    return problems, kinds, time.perf_counter() - started
+
+
+def test_malformed_inputs_are_4xx_with_a_message_and_change_nothing(setup):
+    before = fingerprint(setup["db"])
+    problems, kinds, _ = run_fuzz(setup["url"], setup["admin"], FUZZ_SEED, FUZZ_CASES)
+    assert not problems, f"{len(problems)} of {FUZZ_CASES}:\n" + "\n".join(problems[:40])
+    assert len(kinds) == 8, kinds
+    assert fingerprint(setup["db"]) == before
+
+
+def test_a_zip_bomb_is_refused_from_its_directory_before_expansion(setup):
+    bomb = zip_bomb()
+    assert len(bomb) < 200_000
+    with pytest.raises(LoadError, match="zip bomb"):
+        check_container(bomb, "18969_tracking.xlsx")
+    headers = {"Authorization": f"Bearer {setup['admin']}"}
+    started = time.perf_counter()
+    response = httpx.post(
+        f"{setup['url']}/api/games/18969/tracking",
+        headers=headers,
+        files={"file": ("18969_tracking.xlsx", bomb, "application/octet-stream")},
+        timeout=60,
+    )
+    assert time.perf_counter() - started < 10
+    assert 400 <= response.status_code < 500, response.text
+    assert "zip bomb" in response.json()["detail"], response.text
