@@ -12,7 +12,14 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from runs_harness import create_key, tiny_api, wait_terminal, worker_process
+from runs_harness import (
+    api_server,
+    api_settings,
+    create_key,
+    tiny_api,
+    wait_terminal,
+    worker_process,
+)
 
 from api.auth.middleware import BAD_KEY_WINDOW_SECONDS, BAD_KEYS_PER_WINDOW
 
@@ -87,24 +94,25 @@ def test_no_key_in_logs_or_run_records(db_url, api, caplog):
 
 
 def test_wrong_keys_are_rate_limited_per_client(db_url, api):
-    """Last: the client is locked out for the window afterwards."""
-    base = str(api["http"].base_url)
+    """On an API of its own, so no earlier test's wrong key counts."""
+    settings = api_settings(db_url, api["project"], api["state"])
     wrong = "bsk_00000000_" + "x" * 43
-    prior = 1  # test_list_and_revoke's revoked key was one wrong key from this client
-    answers = [
-        httpx.get(f"{base}/api/status", headers={"X-API-Key": wrong})
-        for _ in range(BAD_KEYS_PER_WINDOW - prior)
-    ]
-    assert [a.status_code for a in answers] == [401] * (BAD_KEYS_PER_WINDOW - prior)
-    limited = httpx.get(f"{base}/api/status", headers={"Authorization": f"Bearer {wrong}"})
-    assert limited.status_code == 429
-    assert 1 <= int(limited.headers["Retry-After"]) <= BAD_KEY_WINDOW_SECONDS
-    assert limited.json()["code"] == "too_many_requests"
-    # the client is throttled whatever it sends until the window passes; the health check is open
+    with api_server(settings) as base:
+        answers = [
+            httpx.get(f"{base}/api/status", headers={"X-API-Key": wrong})
+            for _ in range(BAD_KEYS_PER_WINDOW)
+        ]
+        assert [a.status_code for a in answers] == [401] * BAD_KEYS_PER_WINDOW
+        limited = httpx.get(f"{base}/api/status", headers={"Authorization": f"Bearer {wrong}"})
+        assert limited.status_code == 429
+        assert 1 <= int(limited.headers["Retry-After"]) <= BAD_KEY_WINDOW_SECONDS
+        assert limited.json()["code"] == "too_many_requests"
+        # the client is throttled whatever key it sends until the window passes
+        good = create_key(db_url, "read")
+        assert httpx.get(f"{base}/api/status", headers={"X-API-Key": good}).status_code == 429
+        assert httpx.get(f"{base}/api/health").status_code == 200  # open paths stay open
+    # another app (another process) keeps its own count: the same client is served there
     assert (
-        httpx.get(
-            f"{base}/api/status", headers={"X-API-Key": create_key(db_url, "read")}
-        ).status_code
-        == 429
+        httpx.get(f"{api['http'].base_url}/api/status", headers={"X-API-Key": good}).status_code
+        == 200
     )
-    assert httpx.get(f"{base}/api/health").status_code == 200
