@@ -112,6 +112,7 @@ def test_the_model_is_trained_on_every_unblocked_attempt(league: dict) -> None:
     assert {name for name, _ in league["report"].refreshed} == {
         "mv_shot_xg", "mv_player_game_xg", "mv_team_game_xg", "mv_goalie_game_xg",
         "mv_team_ratings", "mv_game_predictions",
+        "mv_player_season_xg", "mv_team_season_xg", "mv_goalie_season_xg",
     }  # fmt: skip
 
 
@@ -194,6 +195,26 @@ def test_team_player_and_goalie_aggregates_add_up(league: dict) -> None:
         url, "select xga, goals_against_unblocked, gsax from ml.mv_goalie_game_xg"
     ):
         assert float(gsax) == pytest.approx(float(xga) - ga, abs=1e-3)
+
+
+def test_season_rolls_sum_the_game_rows(league: dict) -> None:
+    url = league["url"]
+    for season_view, game_view, key, columns in (
+        ("mv_player_season_xg", "mv_player_game_xg", "player_id, team_id", "ixg, xgf, xga"),
+        ("mv_team_season_xg", "mv_team_game_xg", "team_id", "xgf, xga"),
+        ("mv_goalie_season_xg", "mv_goalie_game_xg", "player_id, team_id", "xga, gsax"),
+    ):
+        sums = ", ".join(f"sum(g.{c})" for c in columns.split(", "))
+        want = rows(
+            url,
+            f"select s.season_id, {key.replace('player_id', 'g.player_id').replace('team_id', 'g.team_id')},"
+            f" count(*), {sums} from ml.{game_view} as g join dim_schedule as s using (game_id)"
+            f" group by 1, {', '.join(str(i + 2) for i in range(key.count(',') + 1))} order by 1, 2, 3",
+        )
+        got = rows(
+            url, f"select season_id, {key}, games, {columns} from ml.{season_view} order by 1, 2, 3"
+        )
+        assert want and got == want, season_view
 
 
 def test_unchanged_input_is_not_retrained_and_force_keeps_the_old_version(league: dict) -> None:

@@ -12,7 +12,13 @@ from psycopg import sql
 from benchsight.ml.base import FitResult
 
 # Views that read other ML views come after them; any other view in schema ml follows, by name.
-REFRESH_ORDER = ("mv_shot_xg", "mv_team_ratings")
+REFRESH_ORDER = (
+    "mv_shot_xg",
+    "mv_player_game_xg",
+    "mv_team_game_xg",
+    "mv_goalie_game_xg",
+    "mv_team_ratings",
+)
 
 
 def _json(value) -> str:
