@@ -55,7 +55,7 @@ def read_header(path: Path) -> FileHeader:
             header = msgspec.json.decode(data, type=_JsonHeader)
         except msgspec.ValidationError as exc:
             raise LoadError(path.name, "", str(exc)) from None
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise LoadError(path.name, "", f"not valid JSON ({exc})") from None
         raw_id = header.gameId if header.gameId is not None else header.game_id
         if raw_id is None and not header.events:

@@ -234,7 +234,8 @@ def parse_tracker_json(data: bytes, file_name: str) -> ParsedGame:
         document = _DECODER.decode(data)
     except msgspec.ValidationError as exc:
         raise _located_error(exc, file_name, lambda: msgspec.json.decode(data)) from None
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+        # msgspec raises the last two itself: bytes that are not UTF-8, nesting too deep.
         raise LoadError(file_name, "", f"not valid JSON ({exc})") from None
     return _build(document, file_name, "json", {})
 

@@ -104,6 +104,8 @@ def garbled(rng: random.Random) -> Case:
     for _ in range(rng.randint(1, 4)):
         at = rng.randrange(0, len(body) + 1)
         body[at:at] = rng.choice([b"\xff", b"\xfe\xfd", b"\x00", b"\x1b[31m", b"}", b"]]", b"\\"])
+    if rng.random() < 0.25:  # the same bytes as an uploaded tracker file
+        return _file_case("garbled JSON", "18969.json", bytes(body), "application/json")
     return Case("garbled JSON", method, path, bytes(body))
 
 
@@ -164,7 +166,10 @@ def deep_nesting(rng: random.Random) -> Case:
     # Splice the nested value in place of the first key's value.
     start = body.index(b'"' + key + b'":') + len(key) + 3
     end = _value_end(body, start)
-    return Case("deep nesting", method, path, body[:start] + nested + body[end:])
+    body = body[:start] + nested + body[end:]
+    if rng.random() < 0.25:  # the same bytes as an uploaded tracker file
+        return _file_case("deep nesting", "18969.json", body, "application/json")
+    return Case("deep nesting", method, path, body)
 
 
 def _value_end(body: bytes, start: int) -> int:

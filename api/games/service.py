@@ -363,7 +363,8 @@ class GamesService:
 
         try:
             document = msgspec.json.decode(upload.data)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+            # msgspec raises the last two itself: bytes that are not UTF-8, nesting too deep.
             raise ApiError(
                 422, "invalid_json", f"{upload.name} is not valid JSON ({exc})"
             ) from None
