@@ -2,7 +2,8 @@
 benchmarks/bench_fuzz.py share it).
 
 Every case must be refused, so every base document carries something no mutation here can
-repair (an unknown column, a tracker export without events): a mutation that happens to leave
+repair: an unknown column, a tracker export whose events and shifts are both not lists, and
+where a mutation sets a value of its own (wrong types, huge numbers) an unknown field as well. A mutation that happens to leave
 valid JSON still ends in a 4xx, and the database must not change whatever the case.
 
 Kinds: truncated JSON, garbled bytes, wrong types, huge numbers, deep nesting, unicode (and
@@ -15,11 +16,13 @@ from __future__ import annotations
 import io
 import json
 import random
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
+import httpx
 import xlsxwriter
 from api_checks import HOSTILE_COLUMNS, HOSTILE_NAMES
 
@@ -60,19 +63,26 @@ def _update_doc() -> dict:
 
 
 def _tracking_doc() -> dict:
-    # No events list: never a loadable export, whatever else a mutation leaves.
+    # Neither events nor shifts a list: never a loadable export, whatever one mutation leaves.
     return {
         "gameId": 18969,
         "homeTeam": "Home",
         "awayTeam": "Away",
         "rosters": {"home": [], "away": []},
         "events": "not a list",
-        "shifts": [{"period": 1, "start_time": "18:00", "end_time": "16:38", "duration": 82}],
+        "shifts": {"period": 1, "start_time": "18:00", "end_time": "16:38", "duration": 82},
     }
 
 
 def _publish_doc() -> dict:
     return {"tables": ["fact_nothing_zz"], "mode": "full"}
+
+
+def _second_defect(path: str, doc: dict) -> None:
+    """A mutation of one value may repair a document's one defect: add another it cannot touch
+    (an unknown field; the tracker document already has two)."""
+    if path != TRACKING:
+        doc["zz_fuzz_field"] = True
 
 
 JSON_TARGETS: list[tuple[str, str, Callable[[], dict]]] = [
@@ -131,6 +141,7 @@ def wrong_types(rng: random.Random) -> Case:
         return Case("wrong types", method, path, _encode(_wrong(rng, dict)))
     key = rng.choice(list(doc))
     doc[key] = _wrong(rng, type(doc[key]))
+    _second_defect(path, doc)
     if path == UPLOAD and rng.random() < 0.5:
         doc["data"] = [rng.choice(["row", 7, None, [["a"]], {"league_id": {"x": 1}}])]
     return Case("wrong types", method, path, _encode(doc))
@@ -151,6 +162,7 @@ def huge_numbers(rng: random.Random) -> Case:
     key = rng.choice(list(doc))
     big = rng.choice(HUGE)
     doc[key] = big if rng.random() < 0.7 else [big]
+    _second_defect(path, doc)
     # json.dumps writes 1e308 * 10 as Infinity; keep a literal that is valid JSON but huge.
     body = _encode(doc).replace(b"Infinity", b"1e999")
     return Case("huge numbers", method, path, body)
@@ -312,3 +324,44 @@ def cases(seed: int, count: int) -> Iterator[Case]:
     rng = random.Random(seed)
     for i in range(count):
         yield KINDS[i % len(KINDS)](rng)
+
+
+def send(http: httpx.Client, case: Case) -> httpx.Response:
+    return http.request(
+        case.method, case.path, content=case.content, headers=case.headers, files=case.files
+    )
+
+
+def problem(case: Case, response: httpx.Response) -> str | None:
+    what = f"{case.kind}: {case.method} {case.path} -> {response.status_code}"
+    if not 400 <= response.status_code < 500:
+        return f"{what} {response.text[:200]}"
+    try:
+        body = response.json()
+    except ValueError:
+        return f"{what} without a JSON body"
+    if set(body) != {"detail", "code", "errors"} or not str(body["detail"]).strip():
+        return f"{what} not the error shape: {str(body)[:200]}"
+    return None
+
+
+def run_fuzz(base_url: str, key: str, seed: int, count: int) -> tuple[list[str], dict, float]:
+    """Send the cases; returns (problems, cases per kind, seconds)."""
+    problems: list[str] = []
+    kinds: dict[str, int] = {}
+    started = time.perf_counter()
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=60) as http:
+        for number, case in enumerate(cases(seed, count)):
+            kinds[case.kind] = kinds.get(case.kind, 0) + 1
+            found = problem(case, send(http, case))
+            if found:
+                problems.append(f"case {number} (seed {seed}) {found}")
+            if number % 100 == 99:
+                health = http.get("/api/health")
+                if health.status_code != 200 or health.json()["status"] != "healthy":
+                    problems.append(f"after case {number}: health {health.text[:200]}")
+        health = http.get("/api/health").json()
+        if health["status"] != "healthy":
+            problems.append(f"at the end: health {health}")
+    return problems, kinds, time.perf_counter() - started

@@ -14,7 +14,7 @@ import time
 import httpx
 import pytest
 from api_checks import fingerprint
-from fuzz_inputs import Case, cases, zip_bomb
+from fuzz_inputs import run_fuzz, zip_bomb
 from runs_harness import (
     api_server,
     api_settings,
@@ -41,47 +41,6 @@ def setup(db_url: str, tmp_path_factory):
     settings = api_settings(db_url, project, root / "state")
     with api_server(settings) as base_url:
         yield {"url": base_url, "db": db_url, "admin": create_key(db_url, "admin")}
-
-
-def send(http: httpx.Client, case: Case) -> httpx.Response:
-    return http.request(
-        case.method, case.path, content=case.content, headers=case.headers, files=case.files
-    )
-
-
-def problem(case: Case, response: httpx.Response) -> str | None:
-    what = f"{case.kind}: {case.method} {case.path} -> {response.status_code}"
-    if not 400 <= response.status_code < 500:
-        return f"{what} {response.text[:200]}"
-    try:
-        body = response.json()
-    except ValueError:
-        return f"{what} without a JSON body"
-    if set(body) != {"detail", "code", "errors"} or not str(body["detail"]).strip():
-        return f"{what} not the error shape: {str(body)[:200]}"
-    return None
-
-
-def run_fuzz(base_url: str, key: str, seed: int, count: int) -> tuple[list[str], dict, float]:
-    """Send the cases; returns (problems, cases per kind, seconds)."""
-    problems: list[str] = []
-    kinds: dict[str, int] = {}
-    started = time.perf_counter()
-    headers = {"Authorization": f"Bearer {key}"}
-    with httpx.Client(base_url=base_url, headers=headers, timeout=60) as http:
-        for number, case in enumerate(cases(seed, count)):
-            kinds[case.kind] = kinds.get(case.kind, 0) + 1
-            found = problem(case, send(http, case))
-            if found:
-                problems.append(f"case {number} (seed {seed}) {found}")
-            if number % 100 == 99:
-                health = http.get("/api/health")
-                if health.status_code != 200 or health.json()["status"] != "healthy":
-                    problems.append(f"after case {number}: health {health.text[:200]}")
-        health = http.get("/api/health").json()
-        if health["status"] != "healthy":
-            problems.append(f"at the end: health {health}")
-    return problems, kinds, time.perf_counter() - started
 
 
 def test_malformed_inputs_are_4xx_with_a_message_and_change_nothing(setup):
