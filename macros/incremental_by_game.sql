@@ -8,7 +8,9 @@
     Games deleted from raw keep their rows until a full refresh. -#}
 
 {% macro incremental_by_game_config() -%}
-    {#- The pre-hook empties the games being built first: delete+insert alone only deletes the
+    {#- The game_id index serves a one-game build: its delete, and its readers' `game_id in (...)`,
+        which otherwise scan the whole season's table.
+        The pre-hook empties the games being built first: delete+insert alone only deletes the
         games the new rows mention, so a game whose new export yields none (its shifts gone, no
         usable shifts any more) would keep its old rows. -#}
     {{ config(
@@ -16,6 +18,7 @@
         incremental_strategy='delete+insert',
         unique_key='game_id',
         on_schema_change='append_new_columns',
+        indexes=[{'columns': ['game_id']}],
         pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ games_to_build() }}{% endif %}"
     ) }}
 {%- endmacro %}
@@ -27,14 +30,28 @@
         {%- set requested = env_var('BENCHSIGHT_GAME_IDS', '') | trim -%}
         {%- if requested -%}
             {{ game_id_column }} in ({% for id in requested.split(',') %}{{ id | int }}{{ ", " if not loop.last }}{% endfor %})
+        {%- elif execute and 'load_id' not in (adapter.get_columns_in_relation(this) | map(attribute='name') | list) -%}
+            {#- A table built before the model was incremental (or before it kept load_id) cannot
+                say which loads it saw: every game is rebuilt. -#}
+            true
+        {%- elif execute -%}
+            {#- Looked up now and written as a literal list, not as a subquery: the planner pushes
+                `game_id in (1, 2)` down through the window functions and views below (all
+                partitioned by game), but a semi-join only filters what they computed for every
+                game of the league (a build with nothing new took as long as a full one). -#}
+            {%- set found = run_query(
+                "select g.game_id from " ~ tracked_games ~ " as g where not exists ("
+                ~ "select 1 from " ~ this ~ " as built"
+                ~ " where built.game_id = g.game_id and built.load_id = g.load_id) order by 1"
+            ) -%}
+            {%- set ids = found.columns[0].values() | map('int') | list -%}
+            {%- if ids -%}
+                {{ game_id_column }} in ({{ ids | join(', ') }})
+            {%- else -%}
+                false
+            {%- endif -%}
         {%- else -%}
-            {{ game_id_column }} in (
-                select g.game_id from {{ tracked_games }} as g
-                where not exists (
-                    select 1 from {{ this }} as built
-                    where built.game_id = g.game_id and built.load_id = g.load_id
-                )
-            )
+            false
         {%- endif -%}
     {%- else -%}
         true

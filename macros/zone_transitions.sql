@@ -6,6 +6,7 @@
 with events as (
     select * from {{ ref('fact_events') }}
     where event_type = 'Zone_Entry_Exit' and detail1 in ('Zone_{{ kind }}', 'Zone_{{ kind }}_Failed')
+        and {{ games_to_build() }}
 ),
 
 types as (select * from {{ ref(types_seed) }}),
@@ -13,7 +14,7 @@ types as (select * from {{ ref(types_seed) }}),
 roles as ({{ role_player_columns(ref('fact_event_players'), {'event_player_1': 'actor'}, 'events') }}),
 
 {% if kind == 'Entry' -%}
-shots as (select * from {{ ref('int_shots_classified') }}),
+shots as (select * from {{ ref('int_shots_classified') }} where {{ games_to_build() }}),
 
 window_s as (select value from {{ ref('metric_thresholds') }} where name = 'entry_value_window_s'),
 

@@ -286,6 +286,14 @@ def test_partial_game_uses_its_own_period_length(warehouse: str) -> None:
 
 # ------------------------------------------------------------------------------------- incremental
 INCREMENTAL_TABLES = [
+    "intermediate.int_game_periods_timed",
+    "intermediate.int_events_timed",
+    "intermediate.int_shifts_timed",
+    "intermediate.int_shift_players_unpivoted",
+    "intermediate.int_shots_classified",
+    "intermediate.int_assists_linked",
+    "intermediate.int_shots_located",
+    "intermediate.int_goals_linked",
     "intermediate.int_game_shift_coverage",
     "intermediate.int_event_shift_matches",
     "intermediate.int_event_sides_inferred",
@@ -310,6 +318,16 @@ INCREMENTAL_TABLES = [
     "fact_player_game_situation_stats",
     "fact_sequences",
     "fact_plays",
+    "fact_goals",
+    "fact_saves",
+    "fact_faceoffs",
+    "fact_penalties",
+    "fact_turnovers",
+    "fact_zone_entries",
+    "fact_zone_exits",
+    "fact_stints",
+    "fact_goalie_game_stats",
+    "fact_team_game_stats",
 ]
 
 

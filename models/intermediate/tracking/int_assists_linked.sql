@@ -1,16 +1,16 @@
--- A table (not ephemeral) so its rule has a dbt unit test of its own.
-{{ config(materialized='table') }}
+-- A table incremental by game (not ephemeral) so its rule has a dbt unit test of its own.
+{{ incremental_by_game_config() }}
 
 -- Grain: assist flag (an event_player_1 whose playD1 is AssistPrimary / AssistSecondary /
 -- AssistTertiary). Tied to a goal by assistToGoalIdx where present, else to the same team's next
 -- goal in the same sequence (no stoppage between). Per goal at most one A1 and one A2 count
 -- (`is_counted`): the flag tied by index first, then the latest; the rest are QA anomalies, as
 -- is a flag on the goal's own scorer (nobody assists his own goal).
-with event_players as (select * from {{ ref('int_event_players_resolved') }}),
+with event_players as (select * from {{ ref('int_event_players_resolved') }} where {{ games_to_build() }}),
 
-events as (select * from {{ ref('int_events_attributed') }}),
+events as (select * from {{ ref('int_events_attributed') }} where {{ games_to_build() }}),
 
-goals as (select * from {{ ref('int_goals_linked') }}),
+goals as (select * from {{ ref('int_goals_linked') }} where {{ games_to_build() }}),
 
 flags as (
     select
@@ -28,7 +28,8 @@ flags as (
         end as assist_kind,
         e.event_type,
         e.sequence_no,
-        e.assist_to_goal_idx
+        e.assist_to_goal_idx,
+        e.load_id
     from event_players as p
     inner join events as e on e.event_id = p.event_id
     where p.role = 'event_player_1'

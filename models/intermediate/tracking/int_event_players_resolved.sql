@@ -29,6 +29,7 @@ jerseys as (select * from {{ ref('int_game_jerseys_resolved') }}),
 events as (
     select event_id, event_type, detail1, venue as event_venue, team_id, opp_team_id, load_id
     from {{ ref('int_events_attributed') }}
+    where {{ games_to_build() }}
 ),
 
 resolved as (

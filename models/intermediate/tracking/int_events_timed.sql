@@ -1,8 +1,12 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: event. The countdown clock converted once: elapsed = period length - remaining;
 -- game seconds = lengths of earlier periods + elapsed. Unusable clocks stay null.
-with events as (select * from {{ ref('stg_tracker__events') }}),
+-- A table incremental by game: the event log's clock is read by sequences, shift matches and
+-- coverage, which each recomputed it over the whole log when it was inlined.
+with events as (select * from {{ ref('stg_tracker__events') }} where {{ games_to_build() }}),
 
-periods as (select * from {{ ref('int_game_periods_timed') }}),
+periods as (select * from {{ ref('int_game_periods_timed') }} where {{ games_to_build() }}),
 
 final as (
     select

@@ -1,18 +1,28 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: tracked game x period (1, 2, 3 and 4 = overtime when the game has events in it).
 -- Period lengths come from the file (periodLengths), else the schedule, else the league default
 -- (dim_period): never an assumed 20 minutes.
-with games as (select * from {{ ref('stg_tracker__games') }}),
+-- A table incremental by game: read by every clocked model, and its last-period scan of the event
+-- log cost seconds each time it was inlined.
+with games as (select * from {{ ref('stg_tracker__games') }} where {{ games_to_build() }}),
 
 schedule as (select * from {{ ref('stg_blb__games') }}),
 
 periods as (select * from {{ ref('dim_period') }}),
 
-events as (select game_id, max(period) as last_period from {{ ref('stg_tracker__events') }} group by game_id),
+events as (
+    select game_id, max(period) as last_period
+    from {{ ref('stg_tracker__events') }}
+    where {{ games_to_build() }}
+    group by game_id
+),
 
 game_periods as (
     select
         g.game_id,
         p.period,
+        g.load_id,
         case p.period
             when 1 then g.p1_length_s
             when 2 then g.p2_length_s
@@ -35,6 +45,7 @@ final as (
     select
         game_id,
         period,
+        load_id,
         coalesce(file_length_s, schedule_length_s, default_length_s) as length_s,
         case
             when file_length_s is not null then 'file'

@@ -1,9 +1,13 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: goal (a `Goal` event with detail1 `Goal_Scored`). Each goal with its scorer, the `Shot`
 -- event that was the same puck (nearest earlier goal-outcome shot of the same team since the
 -- previous goal), and the running score.
-with events as (select * from {{ ref('int_events_attributed') }}),
+-- A table incremental by game: three models read it, and its joins by event id kept a build's
+-- game filter from reaching the event log when it was inlined.
+with events as (select * from {{ ref('int_events_attributed') }} where {{ games_to_build() }}),
 
-event_players as (select * from {{ ref('int_event_players_resolved') }}),
+event_players as (select * from {{ ref('int_event_players_resolved') }} where {{ games_to_build() }}),
 
 shot_outcomes as (select * from {{ ref('dim_shot_outcome') }}),
 

@@ -1,8 +1,14 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: shift x player on the ice. Slots (F1..F3, D1, D2, G, X) are already one row each in
 -- staging; here each gets its player and the shift's timing.
-with slots as (select * from {{ ref('stg_tracker__shift_slots') }} where jersey is not null),
+-- A table incremental by game: four models read it.
+with slots as (
+    select * from {{ ref('stg_tracker__shift_slots') }}
+    where jersey is not null and {{ games_to_build() }}
+),
 
-shifts as (select * from {{ ref('int_shifts_timed') }}),
+shifts as (select * from {{ ref('int_shifts_timed') }} where {{ games_to_build() }}),
 
 jerseys as (select * from {{ ref('int_game_jerseys_resolved') }}),
 

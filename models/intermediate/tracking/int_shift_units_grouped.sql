@@ -2,22 +2,24 @@
 -- its forward trio (F1-F3 filled with three known players), defence pair (D1, D2 with two known
 -- players) and five-man unit (exactly five known skaters, X included); a side whose slots do not
 -- make the unit has no row for that type. Each row carries the side's on-ice counts.
+-- Every step keeps game_id (grouped and joined on), so a build's `game_id in (...)` reaches the
+-- skaters' scan instead of filtering units computed for the whole league.
 with skaters as (select * from {{ ref('int_shift_skaters_counted') }} where {{ games_to_build() }}),
 
 units as (
-    select shift_id, venue, 'forwards' as unit_type, array_agg(player_id order by player_id) as player_ids
+    select game_id, shift_id, venue, 'forwards' as unit_type, array_agg(player_id order by player_id) as player_ids
     from skaters where slot in ('F1', 'F2', 'F3')
-    group by shift_id, venue
+    group by game_id, shift_id, venue
     having count(distinct player_id) = 3
     union all
-    select shift_id, venue, 'defence', array_agg(player_id order by player_id)
+    select game_id, shift_id, venue, 'defence', array_agg(player_id order by player_id)
     from skaters where slot in ('D1', 'D2')
-    group by shift_id, venue
+    group by game_id, shift_id, venue
     having count(distinct player_id) = 2
     union all
-    select shift_id, venue, 'five', array_agg(player_id order by player_id)
+    select game_id, shift_id, venue, 'five', array_agg(player_id order by player_id)
     from skaters
-    group by shift_id, venue
+    group by game_id, shift_id, venue
     having count(distinct player_id) = 5 and count(*) = 5
 ),
 
@@ -38,7 +40,7 @@ final as (
         {{ on_ice_count_columns('sd') }},
         sd.load_id
     from units as u
-    inner join sides as sd on sd.shift_id = u.shift_id and sd.venue = u.venue
+    inner join sides as sd on sd.game_id = u.game_id and sd.shift_id = u.shift_id and sd.venue = u.venue
 )
 
 select * from final

@@ -1,11 +1,14 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: shift row. Clock converted to elapsed seconds; skaters and goalie per side counted from
 -- the slots (the tracker's own `strength` is never read). A shift is usable for on-ice numbers
 -- when both clocks parse, it lasts more than zero seconds and it has players.
-with shifts as (select * from {{ ref('stg_tracker__shifts') }}),
+-- A table incremental by game: six models read it.
+with shifts as (select * from {{ ref('stg_tracker__shifts') }} where {{ games_to_build() }}),
 
-slots as (select * from {{ ref('stg_tracker__shift_slots') }}),
+slots as (select * from {{ ref('stg_tracker__shift_slots') }} where {{ games_to_build() }}),
 
-periods as (select * from {{ ref('int_game_periods_timed') }}),
+periods as (select * from {{ ref('int_game_periods_timed') }} where {{ games_to_build() }}),
 
 counts as (
     select

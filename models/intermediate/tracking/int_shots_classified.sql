@@ -1,18 +1,18 @@
--- A table (not ephemeral) so its rule has a dbt unit test of its own.
-{{ config(materialized='table') }}
+-- A table incremental by game (not ephemeral) so its rule has a dbt unit test of its own.
+{{ incremental_by_game_config() }}
 
 -- Grain: shot attempt. Every `Shot` event classified once through seed dim_shot_outcome; the
 -- goal-outcome Shot rows are replaced by the goals themselves (one attempt per Goal_Scored
 -- event, located by its Shot row when there is one), so a goal counts exactly once and still
 -- counts when the tracker wrote no Shot_Goal row. Shot details missing from the seed are left
 -- out here (QA reports them).
-with events as (select * from {{ ref('int_events_attributed') }}),
+with events as (select * from {{ ref('int_events_attributed') }} where {{ games_to_build() }}),
 
-event_players as (select * from {{ ref('int_event_players_resolved') }}),
+event_players as (select * from {{ ref('int_event_players_resolved') }} where {{ games_to_build() }}),
 
 outcomes as (select * from {{ ref('dim_shot_outcome') }}),
 
-goals as (select * from {{ ref('int_goals_linked') }}),
+goals as (select * from {{ ref('int_goals_linked') }} where {{ games_to_build() }}),
 
 non_goal_shots as (
     select

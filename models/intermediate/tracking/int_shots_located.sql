@@ -1,14 +1,21 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: shot attempt. Location and context features: the shooter's point (else the puck's) in
 -- the published frame (event team attacking right, net at (89, 0)), distance and angle to the
 -- net, rebound and rush flags, and danger points (metrics.md, thresholds in seed
 -- metric_thresholds).
-with shots as (select * from {{ ref('int_shots_classified') }}),
+-- A table incremental by game: its CTEs are read twice, so inlined into fact_shots and fact_plays
+-- it was computed for every game of the league before their game filter applied.
+with shots as (select * from {{ ref('int_shots_classified') }} where {{ games_to_build() }}),
 
-events as (select * from {{ ref('int_events_attributed') }}),
+events as (select * from {{ ref('int_events_attributed') }} where {{ games_to_build() }}),
 
-event_players as (select * from {{ ref('int_event_players_resolved') }}),
+event_players as (select * from {{ ref('int_event_players_resolved') }} where {{ games_to_build() }}),
 
-points as (select * from {{ ref('stg_tracker__xy_points') }} where x_centred is not null and y_centred is not null),
+points as (
+    select * from {{ ref('stg_tracker__xy_points') }}
+    where x_centred is not null and y_centred is not null and {{ games_to_build() }}
+),
 
 games as (select game_id, home_attacks_right_p1 from {{ ref('stg_tracker__games') }}),
 

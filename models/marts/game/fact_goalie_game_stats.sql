@@ -1,12 +1,16 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: goalie x tracked game. A goalie is credited with the shots that happened while he was
 -- on the ice (shifts); without usable shifts, with the shots on which the tracker named him.
-with games as (select * from {{ ref('int_game_shift_coverage') }}),
+with games as (select * from {{ ref('int_game_shift_coverage') }} where {{ games_to_build() }}),
 
-shots as (select * from {{ ref('fact_shots') }}),
+loads as (select game_id, load_id from {{ ref('stg_tracker__games') }} where {{ games_to_build() }}),
 
-shift_players as (select * from {{ ref('fact_shift_players') }}),
+shots as (select * from {{ ref('fact_shots') }} where {{ games_to_build() }}),
 
-tracker_rosters as (select * from {{ ref('stg_tracker__rosters') }}),
+shift_players as (select * from {{ ref('fact_shift_players') }} where {{ games_to_build() }}),
+
+tracker_rosters as (select * from {{ ref('stg_tracker__rosters') }} where {{ games_to_build() }}),
 
 schedule as (select * from {{ ref('dim_schedule') }}),
 
@@ -94,9 +98,11 @@ final as (
             a.goals_against * (select weight from weights where stat = 'goals_against')
             + a.saves * (select weight from weights where stat = 'saves')
         )::numeric, 3) as game_score,
-        a.has_usable_shifts as has_on_ice_data
+        a.has_usable_shifts as has_on_ice_data,
+        l.load_id
     from assembled as a
     cross join quality_start as q
+    inner join loads as l on l.game_id = a.game_id
 )
 
 select * from final

@@ -96,14 +96,14 @@ event_counts as (
 bad_giveaways as (
     select game_id, player_id, count(*) filter (where is_bad_giveaway) as bad_giveaways
     from {{ ref('fact_turnovers') }}
-    where player_id is not null
+    where player_id is not null and {{ games_to_build() }}
     group by game_id, player_id
 ),
 
 penalty_minutes as (
     select game_id, taken_by_player_id as player_id, sum(pim) as pim
     from {{ ref('fact_penalties') }}
-    where taken_by_player_id is not null
+    where taken_by_player_id is not null and {{ games_to_build() }}
     group by game_id, taken_by_player_id
 ),
 

@@ -1,14 +1,16 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: team x tracked game. Counted from events by team, never summed over skaters.
 -- Games without events (templates) have no row: their numbers are unknown, not zero.
-with games as (select * from {{ ref('stg_tracker__games') }} where event_count > 0),
+with games as (select * from {{ ref('stg_tracker__games') }} where event_count > 0 and {{ games_to_build() }}),
 
 schedule as (select * from {{ ref('dim_schedule') }}),
 
-events as (select * from {{ ref('fact_events') }}),
+events as (select * from {{ ref('fact_events') }} where {{ games_to_build() }}),
 
-shots as (select * from {{ ref('fact_shots') }}),
+shots as (select * from {{ ref('fact_shots') }} where {{ games_to_build() }}),
 
-penalties as (select * from {{ ref('fact_penalties') }}),
+penalties as (select * from {{ ref('fact_penalties') }} where {{ games_to_build() }}),
 
 venues as (
     select g.game_id, v.venue
@@ -91,8 +93,10 @@ final as (
         b.giveaways,
         b.takeaways,
         b.penalties,
-        b.pim
+        b.pim,
+        g.load_id
     from by_venue as b
+    inner join games as g on g.game_id = b.game_id
     left join schedule as s on s.game_id = b.game_id
 )
 

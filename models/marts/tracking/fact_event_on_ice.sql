@@ -4,7 +4,7 @@
 -- half-open rule (int_event_shift_matches). Events of games without usable shifts have no rows.
 with events as (select * from {{ ref('fact_events') }} where shift_id is not null and {{ games_to_build() }}),
 
-shift_players as (select * from {{ ref('fact_shift_players') }}),
+shift_players as (select * from {{ ref('fact_shift_players') }} where {{ games_to_build() }}),
 
 final as (
     select

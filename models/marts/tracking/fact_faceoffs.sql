@@ -1,6 +1,8 @@
+{{ incremental_by_game_config() }}
+
 -- Winner = event_player_1 (the event team won the draw), loser = opp_player_1; zone from the
 -- winner's view.
-with events as (select * from {{ ref('fact_events') }} where event_type = 'Faceoff'),
+with events as (select * from {{ ref('fact_events') }} where event_type = 'Faceoff' and {{ games_to_build() }}),
 
 roles as (
     {{ role_player_columns(ref('fact_event_players'), {'event_player_1': 'winner', 'opp_player_1': 'loser'}, 'events') }}

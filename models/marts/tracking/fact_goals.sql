@@ -1,11 +1,13 @@
-with goals as (select * from {{ ref('int_goals_linked') }}),
+{{ incremental_by_game_config() }}
 
-assists as (select * from {{ ref('int_assists_linked') }} where is_counted),
+with goals as (select * from {{ ref('int_goals_linked') }} where {{ games_to_build() }}),
+
+assists as (select * from {{ ref('int_assists_linked') }} where is_counted and {{ games_to_build() }}),
 
 -- Only the goals' on-ice rows: aggregating every event's skaters first cost seconds a season.
 on_ice as (
     select * from {{ ref('fact_event_on_ice') }}
-    where not is_goalie and event_id in (select goals.event_id from goals)
+    where not is_goalie and {{ games_to_build() }} and event_id in (select goals.event_id from goals)
 ),
 
 finals as (
@@ -56,7 +58,8 @@ final as (
             else false
         end as is_gwg,
         s.on_ice_for,
-        s.on_ice_against
+        s.on_ice_against,
+        g.load_id
     from goals as g
     inner join finals as f on f.game_id = g.game_id
     left join assists as a1 on a1.goal_id = g.goal_id and a1.assist_kind = 'A1'

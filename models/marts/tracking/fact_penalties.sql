@@ -1,5 +1,7 @@
+{{ incremental_by_game_config() }}
+
 -- Penalty events; minutes from the game's own penaltyLengths (minor/major/misconduct).
-with events as (select * from {{ ref('fact_events') }} where event_type = 'Penalty'),
+with events as (select * from {{ ref('fact_events') }} where event_type = 'Penalty' and {{ games_to_build() }}),
 
 games as (select * from {{ ref('stg_tracker__games') }}),
 

@@ -1,4 +1,6 @@
-with events as (select * from {{ ref('fact_events') }} where event_type = 'Save'),
+{{ incremental_by_game_config() }}
+
+with events as (select * from {{ ref('fact_events') }} where event_type = 'Save' and {{ games_to_build() }}),
 
 roles as (
     {{ role_player_columns(ref('fact_event_players'), {'event_player_1': 'goalie', 'opp_player_1': 'shooter'}, 'events') }}

@@ -5,7 +5,7 @@ with shots as (select * from {{ ref('int_shots_located') }} where {{ games_to_bu
 on_ice_goalies as (
     select event_id, max(player_id) as goalie_player_id
     from {{ ref('fact_event_on_ice') }}
-    where is_goalie and not is_event_team
+    where is_goalie and not is_event_team and {{ games_to_build() }}
     group by event_id
 ),
 

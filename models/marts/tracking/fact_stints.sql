@@ -1,7 +1,12 @@
--- Consecutive usable shift rows with the same on-ice sets and no gap between them are one stint.
-with shifts as (select * from {{ ref('int_shifts_timed') }} where is_usable),
+{{ incremental_by_game_config() }}
 
-shift_players as (select * from {{ ref('int_shift_players_unpivoted') }} where is_usable),
+-- Consecutive usable shift rows with the same on-ice sets and no gap between them are one stint.
+with shifts as (select * from {{ ref('int_shifts_timed') }} where is_usable and {{ games_to_build() }}),
+
+shift_players as (
+    select * from {{ ref('int_shift_players_unpivoted') }}
+    where is_usable and {{ games_to_build() }}
+),
 
 sets as (
     select
@@ -27,6 +32,7 @@ ordered as (
         s.away_goalie_on,
         st.home_jerseys,
         st.away_jerseys,
+        s.load_id,
         case
             when (
                 lag(s.end_elapsed_s) over w = s.start_elapsed_s
@@ -70,7 +76,8 @@ final as (
         {{ strength_valid('min(home_skaters)', 'min(away_skaters)') }} as strength_state_valid,
         min(home_jerseys) as home_jerseys,
         min(away_jerseys) as away_jerseys,
-        count(*)::integer as shift_rows
+        count(*)::integer as shift_rows,
+        max(load_id) as load_id
     from numbered
     group by game_id, stint_no
 )

@@ -1,4 +1,6 @@
-with events as (select * from {{ ref('fact_events') }} where event_type = 'Turnover'),
+{{ incremental_by_game_config() }}
+
+with events as (select * from {{ ref('fact_events') }} where event_type = 'Turnover' and {{ games_to_build() }}),
 
 giveaway_types as (select * from {{ ref('dim_giveaway_type') }}),
 
