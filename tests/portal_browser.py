@@ -66,7 +66,10 @@ def browser() -> Iterator[object]:
     args = ["--no-sandbox"] if os.geteuid() == 0 else []
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=[*args, "--disable-gpu"]
+            executable_path=executable,
+            headless=True,
+            # A container's /dev/shm is often 64 MB, too small for chromium's renderers.
+            args=[*args, "--disable-gpu", "--disable-dev-shm-usage"],
         )
         try:
             yield launched

@@ -51,8 +51,11 @@ def test_portal_is_served_open_and_uses_only_local_endpoints(db_url: str, tmp_pa
         key = create_key(db_url, "read")
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as client:
             documented = client.get("/schema/openapi.json").json()["paths"]
-            shapes = {re.sub(r"\{[^}]+\}", "{x}", p.rstrip("/")) for p in documented}
-            missing = {c for c in called if c.rstrip("/") not in shapes}
+            shapes = [
+                re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(p.rstrip("/"))))
+                for p in documented
+            ]
+            missing = {c for c in called if not any(s.fullmatch(c.rstrip("/")) for s in shapes)}
             assert not missing, f"the portal calls paths the API does not have: {missing}"
             assert client.get("/api/etl/runs?limit=15").status_code == 200
             assert client.get("/api/games?limit=60").status_code == 200

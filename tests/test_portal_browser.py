@@ -21,7 +21,7 @@ import httpx
 import psycopg
 import pytest
 from fixture_league import build_fixture_workbook
-from portal_browser import browser, screenshot
+from portal_browser import SCREENSHOTS, browser, screenshot
 from runs_harness import api_server, api_settings, create_key, wait_terminal, worker_process
 
 from benchsight.config import REPO_ROOT
@@ -113,6 +113,13 @@ def test_full_build_from_the_pipeline_form_reaches_100_and_shows_in_history(setu
     check(page.locator("#timeline svg g.node rect")).to_have_count(min(len(timed), 40))
     check(page.locator("#log")).to_contain_text("lineage site regenerated")
     screenshot(page, "pipeline-build-100")
+    # The lineage step's own words (its seconds), kept beside the screenshots.
+    lines = api.get(f"/api/etl/logs/{run_id}", params={"limit": 1000}).json()["lines"]
+    [step] = [x["message"] for x in lines if x["event"] == "lineage"]
+    assert re.fullmatch(
+        r"lineage site regenerated in [\d.]+ s \(no site yet\); \d+ comments written", step
+    )
+    (SCREENSHOTS / "lineage-step.txt").write_text(f"run {run_id}: {step}\n")
 
 
 def test_lineage_site_shows_fact_goals_and_its_upstream_models(setup):
@@ -128,6 +135,10 @@ def test_lineage_site_shows_fact_goals_and_its_upstream_models(setup):
     for model in upstream:
         assert model in body, f"{model} (read by fact_goals) is not on the lineage page"
     screenshot(page, "lineage-fact-goals")
+    # The trigger form's table search offers the manifest's models once the field is used.
+    page.goto(f"{setup['url']}/portal#pipeline")
+    page.locator("#t-tables").focus()
+    check(page.locator("#model-options option[value='fact_goals']")).to_have_count(1)
 
 
 def test_game_page_draws_the_shot_map(setup, api):
@@ -241,6 +252,30 @@ def test_cancel_a_build_from_the_page(setup, api):
     check(page.locator(f"#runs tr[data-run='{run_id}']")).to_contain_text("cancelled")
     check(page.get_by_role("button", name="Retry from start")).to_be_visible()
     screenshot(page, "pipeline-cancelled")
+
+
+def test_schedule_cron_and_enabled_edited_from_the_page(setup, api):
+    page, check = setup["page"], expect()
+    [first] = api.get("/api/etl/schedules").json()["schedules"][:1]
+    page.goto(f"{setup['url']}/portal#pipeline")
+    row = page.locator(f"#schedules tr[data-name='{first['name']}']")
+    cron = "17 4 * * *"
+    row.get_by_label(f"Cron of {first['name']}").fill(cron)
+    row.get_by_label(f"{first['name']} enabled").set_checked(not first["enabled"])
+    row.get_by_role("button", name="Save").click()
+    check(page.locator("#schedule-error")).to_have_text("")
+
+    def saved():
+        found = {s["name"]: s for s in api.get("/api/etl/schedules").json()["schedules"]}
+        return found[first["name"]]
+
+    check(row.locator("input.cron")).to_have_value(cron)
+    assert (saved()["cron"], saved()["enabled"]) == (cron, not first["enabled"])
+    row.get_by_label(f"Cron of {first['name']}").fill("not a cron")
+    row.get_by_role("button", name="Save").click()
+    check(page.locator("#schedule-error")).not_to_have_text("")
+    assert saved()["cron"] == cron
+    screenshot(page, "pipeline-schedules")
 
 
 def test_phone_width_keyboard_labels_settings_and_models(setup, api):

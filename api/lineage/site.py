@@ -170,8 +170,15 @@ def generate_site(
     root = lineage_dir(settings)
     root.mkdir(parents=True, exist_ok=True)
     build = root / f"build-{time.time_ns()}"
-    seed_partial_parse(settings.project_dir, build)
     reuse = manifest_path is not None and manifest_path.exists()
+    # The build's own parse cache: written under the same profile (dbt's profile hash includes
+    # the database and application_name, and a cache of another profile means a full parse).
+    cache = manifest_path.parent / "partial_parse.msgpack" if reuse else None
+    build.mkdir(parents=True)
+    if cache is not None and cache.exists():
+        shutil.copy2(cache, build / cache.name)
+    else:
+        seed_partial_parse(settings.project_dir, build)
     if reuse:
         shutil.copy2(manifest_path, build / "manifest.json")
     argv = [
@@ -229,7 +236,10 @@ def refresh_after_build(
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         if manifest_path is not None and manifest_path.exists():
             started = time.monotonic()
-            comments = write_comments(conn, json.loads(manifest_path.read_text()))
+            try:
+                comments = write_comments(conn, json.loads(manifest_path.read_text()))
+            except psycopg.Error as exc:  # e.g. a relation owned by another role: the site still
+                log(f"descriptions not written as comments: {exc}".strip())
             comment_seconds = time.monotonic() - started
         digest = project_digest(settings.project_dir) + ":" + catalog_digest(conn)
     stamp = lineage_dir(settings) / "digest.txt"

@@ -92,7 +92,11 @@ for (const id of ["t-games", "t-exclude-games", "t-tables", "t-exclude-tables", 
 
 async function loadOptions() {
   try {
-    const manifest = await fetch("/lineage/manifest.json").then((r) => (r.ok ? r.json() : null));
+    let manifest = await fetch("/lineage/manifest.json").then((r) => (r.ok ? r.json() : null));
+    if (!manifest) {  // no lineage site yet: the manifest of the last good build
+      const last = (await api("/api/etl/runs?limit=1&status=succeeded")).runs[0];
+      if (last) manifest = await api(`/api/etl/runs/${last.run_id}/artifacts/manifest.json`);
+    }
     if (manifest) {
       const names = Object.values(manifest.nodes).filter((n) => n.resource_type === "model").map((n) => n.name).sort();
       $("model-options").innerHTML = names.map((n) => `<option value="${esc(n)}">`).join("");
