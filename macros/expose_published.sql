@@ -7,7 +7,8 @@
     - every relation: insert, update, delete, truncate, references and trigger revoked from the
       API roles (a Supabase project whose default privileges still grant all on new tables in
       public gives them those at creation);
-    - the schemas of granted relations: usage for the roles the grants name.
+    - the schemas of granted relations: usage for the roles the grants name, and RLS (without a
+      policy) on every other table in them but the published schema.
     The select grants themselves are dbt's own `grants` config (dbt_project.yml, switched off by
     BENCHSIGHT_PUBLISH_GRANTS=off). Policies and revokes are skipped where the roles are missing
     (a database `benchsight db migrate` has not prepared). -#}
@@ -32,6 +33,10 @@
             {%- endfor -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- set own_schemas = [] -%}
+    {%- for schema in usage if schema not in (target.schema, 'public') -%}
+        {%- do own_schemas.append("'" ~ schema ~ "'") -%}
+    {%- endfor -%}
     {%- if not relations -%}
         {{ return('') }}
     {%- endif -%}
@@ -47,6 +52,18 @@
         end if;
         {%- endfor %}
         {%- endfor %}
+        -- Every other table in a schema of ours the API roles may use (the ML registry's beside
+        -- the prediction views; not the published schema, where other tables are the user's):
+        -- RLS on, no policy, so a stray grant would still show no row.
+        for rel in
+            select c.oid::regclass as name
+            from pg_class as c
+            inner join pg_namespace as n on n.oid = c.relnamespace
+            where c.relkind in ('r', 'p') and not c.relrowsecurity
+                and n.nspname in ({{ own_schemas | join(', ') if own_schemas else 'null' }})
+        loop
+            execute format('alter table %s enable row level security', rel.name);
+        end loop;
         for rel in
             select c.oid::regclass as name, c.relkind, c.relrowsecurity, c.reloptions
             from pg_class as c
