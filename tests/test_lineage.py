@@ -3,15 +3,14 @@
 Against the tiny project (tests/runs_harness.py), a real worker and a real dbt: before any build
 /lineage says in words that it is not generated yet; a successful build regenerates it as a run
 step (its log line says why), the site holds the project's models and their parents; the step
-run again with nothing changed keeps the site (and says unchanged); a description added to the
-project is written into the database as a comment by the next build, which regenerates the site.
+run again with nothing changed keeps the site (and says unchanged); the project's descriptions are
+in the database as comments; an edited description regenerates the site.
 The real project's lineage (fact_goals and its parents) is checked in a browser by
 tests/test_portal_browser.py.
 """
 
 from __future__ import annotations
 
-import json
 import re
 
 import httpx
@@ -37,56 +36,71 @@ def build(http: httpx.Client) -> int:
     return run_id
 
 
+DOCS = (
+    "version: 2\nmodels:\n  - name: season\n    description: {table}\n"
+    "    columns:\n      - name: goals\n        description: {column}\n"
+)
+
+
+def comments(db_url: str) -> tuple[str | None, str | None]:
+    with psycopg.connect(db_url) as conn:
+        return conn.execute(
+            "select obj_description('public.season'::regclass, 'pg_class'),"
+            " col_description('public.season'::regclass, 2)"
+        ).fetchone()
+
+
 def test_lineage_site_regenerated_after_a_build_and_served_open(db_url, tmp_path):
     with tiny_api(db_url, tmp_path) as (http, project, state):
         base = str(http.base_url).rstrip("/")
         before = httpx.get(f"{base}/lineage")
         assert before.status_code == 404 and "not generated yet" in before.text
         assert httpx.get(f"{base}/lineage/manifest.json").status_code == 404
+        (project / "models" / "docs.yml").write_text(
+            DOCS.format(table="Goals of the season.", column="All goals, summed.")
+        )
 
         with worker_process(db_url, project, state, extra_env={"BENCHSIGHT_LINEAGE": "on"}):
             first = build(http)
-            [line] = lineage_lines(http, first)
-            assert re.fullmatch(
-                r"lineage site regenerated in [\d.]+ s \(no site yet\); \d+ comments written", line
-            )
+        [line] = lineage_lines(http, first)
+        assert re.fullmatch(
+            r"lineage site regenerated in [\d.]+ s \(no site yet\); \d+ comments written", line
+        )
+        # The descriptions are in the database, as comments.
+        assert comments(db_url) == ("Goals of the season.", "All goals, summed.")
 
-            page = httpx.get(f"{base}/lineage")  # no key: the site is open
-            assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-            assert "model.tiny.doubled" in page.text
-            manifest = httpx.get(f"{base}/lineage/manifest.json").json()
-            assert manifest["parent_map"]["model.tiny.season"] == ["model.tiny.games"]
-            catalog = httpx.get(f"{base}/lineage/catalog.json").json()
-            assert "model.tiny.doubled" in catalog["nodes"]
-            assert httpx.get(f"{base}/lineage/graph.gpickle").status_code == 404
-            assert httpx.get(f"{base}/lineage/..%2Fdigest.txt").status_code == 404
+        page = httpx.get(f"{base}/lineage")  # no key: the site is open
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert "model.tiny.doubled" in page.text and "Goals of the season." in page.text
+        manifest = httpx.get(f"{base}/lineage/manifest.json").json()
+        assert manifest["parent_map"]["model.tiny.season"] == ["model.tiny.games"]
+        catalog = httpx.get(f"{base}/lineage/catalog.json").json()
+        assert (
+            catalog["nodes"]["model.tiny.season"]["metadata"]["comment"] == "Goals of the season."
+        )
+        assert httpx.get(f"{base}/lineage/graph.gpickle").status_code == 404
+        assert httpx.get(f"{base}/lineage/..%2Fdigest.txt").status_code == 404
 
-            # Nothing changed since: the step keeps the site (the same folder) and says so.
-            site = (state / "lineage" / "site").resolve()
-            settings = api_settings(db_url, project, state)
-            said: list[str] = []
-            kept = refresh_after_build(
-                settings, state / "runs" / str(first) / "target" / "manifest.json", said.append
-            )
-            assert not kept.regenerated and said[0].startswith("lineage site unchanged")
-            assert (state / "lineage" / "site").resolve() == site
+        # Nothing changed since: the step keeps the site (the same folder) and says so.
+        site = (state / "lineage" / "site").resolve()
+        settings = api_settings(db_url, project, state)
+        run_manifest = state / "runs" / str(first) / "target" / "manifest.json"
+        said: list[str] = []
+        kept = refresh_after_build(settings, run_manifest, said.append)
+        assert not kept.regenerated and said[0].startswith("lineage site unchanged")
+        assert (state / "lineage" / "site").resolve() == site
 
-            # A description in the project: written as a comment, the site regenerated.
-            (project / "models" / "docs.yml").write_text(
-                "version: 2\nmodels:\n  - name: season\n    description: Goals of the season.\n"
-                "    columns:\n      - name: goals\n        description: All goals, summed.\n"
-            )
-            second = build(http)
-            assert "(the project changed)" in lineage_lines(http, second)[0]
-            with psycopg.connect(db_url) as conn:
-                table, column = conn.execute(
-                    "select obj_description('public.season'::regclass, 'pg_class'),"
-                    " col_description('public.season'::regclass, 2)"
-                ).fetchone()
-            assert (table, column) == ("Goals of the season.", "All goals, summed.")
-            fresh = json.loads(httpx.get(f"{base}/lineage/manifest.json").text)
-            assert fresh["nodes"]["model.tiny.season"]["description"] == "Goals of the season."
-            assert (state / "lineage" / "site").resolve() != site
-            assert sorted(p.name for p in (state / "lineage").glob("build-*")) == [
-                (state / "lineage" / "site").resolve().name
-            ]
+        # The project changed (a description edited): the site is regenerated (dbt compiles the
+        # project itself when no build's manifest is given), the old folder removed.
+        (project / "models" / "docs.yml").write_text(
+            DOCS.format(table="Season goals, edited.", column="All goals, summed.")
+        )
+        said.clear()
+        fresh = refresh_after_build(settings, None, said.append)
+        assert fresh.regenerated and "(the project changed)" in said[0]
+        served = httpx.get(f"{base}/lineage/manifest.json").json()
+        assert served["nodes"]["model.tiny.season"]["description"] == "Season goals, edited."
+        assert (state / "lineage" / "site").resolve() != site
+        assert sorted(p.name for p in (state / "lineage").glob("build-*")) == [
+            (state / "lineage" / "site").resolve().name
+        ]
