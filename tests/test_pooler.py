@@ -114,6 +114,7 @@ def test_the_api_through_the_pooler_and_the_worker_on_the_direct_url(pooled, tmp
         client(base_url, create_key(pooled["direct"], "run")) as http,
         worker_process(pooled["url"], project, state, extra_env=extra),
     ):
+        http.timeout = 120  # a trigger resolves its selection with dbt: slow on a loaded machine
         # the same statements many times over: no prepared statement may be left behind
         for _ in range(12):
             assert http.get("/api/etl/history").status_code == 200
