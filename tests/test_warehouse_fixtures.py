@@ -328,6 +328,7 @@ INCREMENTAL_TABLES = [
     "fact_stints",
     "fact_goalie_game_stats",
     "fact_team_game_stats",
+    "qa_game_quality",
 ]
 
 

@@ -1,32 +1,34 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: tracked game. What the game's data can support, and a grade that gates which games feed
 -- on-ice and model numbers: A complete and consistent; B complete with minor tracking slips;
 -- C goals do not match the official score; D partial or without usable shifts (on-ice numbers
 -- null); F unusable (no events). The worst finding sets the grade; every finding is a reason.
-with games as (select * from {{ ref('stg_tracker__games') }}),
+with games as (select * from {{ ref('stg_tracker__games') }} where {{ games_to_build() }}),
 
-coverage as (select * from {{ ref('int_game_shift_coverage') }}),
+coverage as (select * from {{ ref('int_game_shift_coverage') }} where {{ games_to_build() }}),
 
-events as (select * from {{ ref('fact_events') }}),
+events as (select * from {{ ref('fact_events') }} where {{ games_to_build() }}),
 
-shifts as (select * from {{ ref('fact_shifts') }}),
+shifts as (select * from {{ ref('fact_shifts') }} where {{ games_to_build() }}),
 
-shots as (select * from {{ ref('fact_shots') }}),
+shots as (select * from {{ ref('fact_shots') }} where {{ games_to_build() }}),
 
-goals as (select * from {{ ref('fact_goals') }}),
+goals as (select * from {{ ref('fact_goals') }} where {{ games_to_build() }}),
 
-event_players as (select * from {{ ref('fact_event_players') }}),
+event_players as (select * from {{ ref('fact_event_players') }} where {{ games_to_build() }}),
 
-reconciliation as (select * from {{ ref('qa_goal_reconciliation') }}),
+reconciliation as (select * from {{ ref('qa_goal_reconciliation') }} where {{ games_to_build() }}),
 
-unknown_jerseys as (select * from {{ ref('qa_unknown_jerseys') }}),
+unknown_jerseys as (select * from {{ ref('qa_unknown_jerseys') }} where {{ games_to_build() }}),
 
-assist_anomalies as (select * from {{ ref('qa_assist_anomalies') }}),
+assist_anomalies as (select * from {{ ref('qa_assist_anomalies') }} where {{ games_to_build() }}),
 
-rosters as (select distinct game_id from {{ ref('stg_tracker__rosters') }}),
+rosters as (select distinct game_id from {{ ref('stg_tracker__rosters') }} where {{ games_to_build() }}),
 
 outcomes as (select detail1 from {{ ref('dim_shot_outcome') }}),
 
-warnings as (select * from {{ ref('stg_tracker__load_warnings') }}),
+warnings as (select * from {{ ref('stg_tracker__load_warnings') }} where {{ games_to_build() }}),
 
 -- Each measure aggregated once per game, then joined: no per-game scans of the large facts.
 event_counts as (
@@ -101,6 +103,7 @@ reconciled as (
 counts as (
     select
         g.game_id,
+        g.load_id,
         g.event_count as events,
         g.shift_count as shifts,
         r.game_id is not null as has_roster,
@@ -194,7 +197,8 @@ final as (
         goals_tracked_home,
         goals_tracked_away,
         goals_official_home,
-        goals_official_away
+        goals_official_away,
+        load_id
     from findings
 )
 
