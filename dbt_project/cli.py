@@ -70,7 +70,7 @@ def _build(args: argparse.Namespace) -> int:
     command = DbtCommand(
         "build",
         select=select,
-        exclude=args.exclude,
+        exclude=list(args.exclude) + list(games.exclude),
         full_refresh=args.full_refresh,
         threads=args.threads or settings.threads,
         target_path=target,

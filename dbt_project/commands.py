@@ -82,14 +82,15 @@ def dbt_environment(
 ) -> dict[str, str]:
     """The environment a dbt subprocess gets: ours, the connection variables, no telemetry.
 
-    `application_name` tags dbt's database sessions (profiles.yml reads BENCHSIGHT_DBT_APPNAME),
-    which is how a cancel finds any backend of that run still running afterwards.
+    `application_name` tags dbt's database sessions through libpq's PGAPPNAME (profiles.yml
+    leaves the name to libpq: a value in the profile is part of dbt's parse-cache key), which is
+    how a cancel finds any backend of that run still running afterwards.
     """
     env = dict(os.environ)
     env.update(connection)
     env.update(QUIET_ENV)
     if application_name:
-        env["BENCHSIGHT_DBT_APPNAME"] = application_name
+        env["PGAPPNAME"] = application_name
     return env
 
 

@@ -39,7 +39,7 @@ tiny:
       dbname: "{{ env_var('BENCHSIGHT_DB_NAME') }}"
       schema: public
       threads: 1
-      application_name: "{{ env_var('BENCHSIGHT_DBT_APPNAME', 'dbt') }}"
+      application_name: ""
 """
 
 MODELS = {

@@ -15,6 +15,7 @@ from benchsight.db import connection_env
 from dbt_project.commands import DbtCommand, dbt_environment
 from dbt_project.runner import EventTracker, Listener, run_dbt
 from dbt_project.selection import (
+    GAME_EXCLUDE,
     GAME_SELECTOR,
     ManifestIndex,
     Selection,
@@ -64,7 +65,7 @@ def test_command_line_has_json_logs_target_path_and_selection(tmp_path: Path):
     assert "--select" not in retry and retry[retry.index("--state") + 1] == str(tmp_path / "old")
     env = dbt_environment({"BENCHSIGHT_DB_NAME": "x"}, "benchsight-run-7")
     assert env["DO_NOT_TRACK"] == "1" and env["DBT_SEND_ANONYMOUS_USAGE_STATS"] == "false"
-    assert env["BENCHSIGHT_DBT_APPNAME"] == "benchsight-run-7"
+    assert env["PGAPPNAME"] == "benchsight-run-7"
 
 
 def test_event_tracker_counts_skipped_nodes_as_done():
@@ -113,6 +114,7 @@ def test_event_tracker_counts_skipped_nodes_as_done():
 def test_game_selection_builds_incremental_models_and_downstream():
     selection = game_selection([18969, 18977, 18969], exclude_game_ids=[18977])
     assert selection.select == (GAME_SELECTOR,)
+    assert selection.exclude == GAME_EXCLUDE
     assert selection.vars == {"game_ids": [18969]}
     assert selection.dbt_env() == {"BENCHSIGHT_GAME_IDS": "18969"} and selection.dbt_vars() is None
     assert Selection().dbt_env() == {"BENCHSIGHT_GAME_IDS": ""}

@@ -23,7 +23,13 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
-from dbt_project.selection import GAME_IDS_VAR, GAME_SELECTOR, ManifestIndex, Selection
+from dbt_project.selection import (
+    GAME_EXCLUDE,
+    GAME_IDS_VAR,
+    GAME_SELECTOR,
+    ManifestIndex,
+    Selection,
+)
 from loaders.tables import WORKBOOK_SHEETS
 
 WHOLE_TABLE = ""
@@ -82,7 +88,8 @@ class Changes:
         select = tuple(f"{p},{t}" for p in parts for t in requested.select) or tuple(parts)
         return Selection(
             select=select,
-            exclude=requested.exclude,
+            exclude=requested.exclude
+            + tuple(e for e in GAME_EXCLUDE if self.games and e not in requested.exclude),
             vars={GAME_IDS_VAR: self.games} if self.games else {},
         )
 
