@@ -127,6 +127,12 @@ def quality(url: str, truth: dict) -> None:
     go = cards["game_outcome"]
     print(f"game outcome held-out ({go['holdout_games']} games): Brier {go['holdout']['brier']:.4f} "
           f"vs home-rate baseline {go['baselines']['home_rate']['brier']:.4f}")  # fmt: skip
+    wp = cards.get("win_probability")
+    if wp:
+        base = wp["baselines"]
+        print(f"in-game win probability held-out ({wp['holdout']['rows']} states): Brier "
+              f"{wp['holdout']['brier']:.4f} vs outcome shares {base['outcome_shares']['brier']:.4f}"
+              f", pre-game only {base.get('pregame_only', {}).get('brier', float('nan')):.4f}")  # fmt: skip
     strengths = truth["team_strengths"]["teams"]
     teams = sorted(strengths)
     rho = spearman([float(ratings[t]) for t in teams], [strengths[t] for t in teams])
@@ -164,6 +170,9 @@ def endpoints(url: str, requests_each: int) -> None:
             "POST game-outcome (teams)": ("post", "/api/ml/predict/game-outcome",
                                           {"home_team": home_team, "away_team": away_team}),
             "GET playoff-probability": ("get", "/api/ml/predict/playoff-probability", None),
+            "POST real-time-win-probability": ("post", "/api/ml/predict/real-time-win-probability",
+                                               {"game_id": game_id, "home_score": 2, "away_score": 1,
+                                                "period": 3, "seconds_remaining": 300}),
         }  # fmt: skip
         for name, (method, path, body) in calls.items():
             millis: list[float] = []

@@ -59,7 +59,7 @@ def league(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
         assert not [o for o in outcomes if o.failed]
     print(f"loaded at {time.perf_counter() - started:.1f} s")
     done = run_dbt(
-        db_url, "build", "--select", "+path:models/ml", "+qa_game_quality",
+        db_url, "build", "--select", "+path:models/ml", "+qa_game_quality", "+fact_stints", "+fact_goals",
         "--exclude", "resource_type:test",
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-4000:]
@@ -102,12 +102,12 @@ def coefficients(url: str) -> dict[str, float]:
 
 def test_an_unbuilt_warehouse_is_refused_with_the_reason(league: dict) -> None:
     outcome = league["before"].models[0]
-    assert [m.outcome for m in league["before"].models] == ["insufficient_data"] * 3
+    assert [m.outcome for m in league["before"].models] == ["insufficient_data"] * 4
     assert "not built" in outcome.reason and "fact_shots" in outcome.reason
 
 
 def test_the_model_is_trained_on_every_unblocked_attempt(league: dict) -> None:
-    assert [m.outcome for m in league["report"].models] == ["trained"] * 3, league["report"]
+    assert [m.outcome for m in league["report"].models] == ["trained"] * 4, league["report"]
     assert card(league["url"])["training_rows"] == len(truth_shots(league["truth"]))
     assert {name for name, _ in league["report"].refreshed} == {
         "mv_shot_xg", "mv_player_game_xg", "mv_team_game_xg", "mv_goalie_game_xg",
@@ -333,6 +333,52 @@ def test_playoff_odds_fill_exactly_the_spots(league: dict) -> None:
     assert counts["simulation_seconds"] <= 2.0
 
 
+def in_game_probabilities(url: str, game_id: int, d: int, s: int, left: float) -> list[float]:
+    """The win_probability formula written out here: features from the state and the pre-game
+    log ratio of expected goals, a softmax over the stored per-outcome coefficients."""
+    coef = dict(
+        rows(
+            url,
+            "select term, value from ml.active_coefficients where model_name = 'win_probability'",
+        )
+    )
+    ratings = dict(
+        rows(
+            url, "select term, value from ml.active_coefficients where model_name = 'game_outcome'"
+        )
+    )
+    (params,) = rows(
+        url,
+        "select parameters from ml.model_versions where model_name = 'win_probability' and is_active",
+    )[0]
+    home, away = rows(
+        url, "select home_team_id, away_team_id from dim_schedule where game_id = %s", game_id
+    )[0]
+    pregame = (ratings["home"] + ratings[f"attack:{home}"] - ratings[f"defence:{away}"]) - (
+        ratings[f"attack:{away}"] - ratings[f"defence:{home}"]
+    )
+    root = math.sqrt(left / 60 + 1)
+    share = left / params["regulation_s"]
+    x = {
+        "score_per_root_minute": d / root, "abs_score_per_root_minute": abs(d) / root, "score": d,
+        "strength_per_root_minute": s / root, "pregame_by_share_left": pregame * share,
+        "share_left": share,
+    }  # fmt: skip
+    z = [coef[f"{o}:intercept"] + sum(coef[f"{o}:{k}"] * v for k, v in x.items())
+         for o in ("home_win", "draw", "away_win")]  # fmt: skip
+    top = max(z)
+    e = [math.exp(v - top) for v in z]
+    return [v / sum(e) for v in e]
+
+
+def test_in_game_probabilities_beat_the_pregame_and_the_shares(league: dict) -> None:
+    metrics = card_of(league["url"], "win_probability")["metrics"]
+    assert metrics["holdout"]["rows"] > 0
+    for baseline in ("outcome_shares", "pregame_only"):
+        assert metrics["holdout"]["brier"] < metrics["baselines"][baseline]["brier"], metrics
+        assert metrics["holdout"]["log_loss"] < metrics["baselines"][baseline]["log_loss"], metrics
+
+
 def test_the_api_answers_from_the_models(league: dict, tmp_path_factory) -> None:
     url, truth = league["url"], league["truth"]
     # A tiny dbt project: the ML endpoints read schema ml only, and the app's start-up parse of
@@ -341,7 +387,7 @@ def test_the_api_answers_from_the_models(league: dict, tmp_path_factory) -> None
     settings = api_settings(url, project, tmp_path_factory.mktemp("ml_state"))
     with api_server(settings) as base, client(base, create_key(url, "read")) as http:
         models = {m["name"]: m for m in http.get("/api/ml/models").json()["models"]}
-        assert set(models) == {"xg", "game_outcome"}
+        assert set(models) == {"xg", "game_outcome", "win_probability"}
         xg = models["xg"]
         assert xg["is_active"] and xg["training_rows"] == len(truth_shots(truth))
         assert {"holdout", "baselines", "reliability"} <= set(xg["metrics"])
@@ -349,7 +395,7 @@ def test_the_api_answers_from_the_models(league: dict, tmp_path_factory) -> None
         health = http.get("/api/ml/health").json()
         assert health["status"] == "healthy"
         assert {(m["name"], m["state"]) for m in health["models"]} == {
-            ("xg", "trained"), ("game_outcome", "trained"),
+            ("xg", "trained"), ("game_outcome", "trained"), ("win_probability", "trained"),
         }  # fmt: skip
         assert httpx.get(f"{base}/api/ml/models").status_code == 401
 
@@ -396,6 +442,41 @@ def test_the_api_answers_from_the_models(league: dict, tmp_path_factory) -> None
         missing = http.get("/api/ml/predict/playoff-probability", params={"team_id": "T404"})
         assert missing.status_code == 404
 
+        state = {"game_id": game_id, "home_score": 3, "away_score": 1, "period": 3,
+                 "seconds_remaining": 300, "strength": "5v4"}  # fmt: skip
+        answer = http.post("/api/ml/predict/real-time-win-probability", json=state).json()
+        assert answer["status"] == "ok" and answer["model"]["name"] == "win_probability"
+        assert answer["seconds_left_in_regulation"] == 300
+        want = in_game_probabilities(url, game_id, 2, 1, 300)
+        got = [
+            answer["home_win_probability"],
+            answer["draw_probability"],
+            answer["away_win_probability"],
+        ]
+        assert got == pytest.approx(want, abs=1e-4)
+        assert answer["home_win_probability"] > answer["pregame"]["home_win"]
+        late = dict(state, home_score=1, away_score=4, seconds_remaining=30)
+        assert (
+            http.post("/api/ml/predict/real-time-win-probability", json=late).json()[
+                "away_win_probability"
+            ]
+            > 0.9
+        )
+        # A field outside its declared range: the body's validation (422); a state the body allows
+        # but the league's period length does not: 400 naming the field.
+        for bad in (dict(state, seconds_remaining=5000), dict(state, strength="five on four")):
+            assert (
+                http.post("/api/ml/predict/real-time-win-probability", json=bad).status_code == 422
+            )
+        too_long = http.post(
+            "/api/ml/predict/real-time-win-probability", json=dict(state, seconds_remaining=1500)
+        )
+        assert too_long.status_code == 400 and "seconds_remaining" in too_long.text
+        unknown = dict(state, game_id=999999)
+        assert (
+            http.post("/api/ml/predict/real-time-win-probability", json=unknown).status_code == 404
+        )
+
 
 FAULT = """
     create function ml.refuse_new_versions() returns trigger language plpgsql as
@@ -427,8 +508,8 @@ def test_a_run_retrains_records_the_step_and_a_failure_keeps_the_predictions(
         steps = http.get(f"/api/etl/runs/{final['run_id']}/steps").json()["steps"]
         ml = {s["name"]: s for s in steps if s["type"] in ("ml_model", "ml_refresh")}
         assert {n: s["status"] for n, s in ml.items()} == {
-            "xg": "success", "game_outcome": "success", "playoff_odds": "success",
-            "ml_refresh": "success",
+            "xg": "success", "game_outcome": "success", "win_probability": "success",
+            "playoff_odds": "success", "ml_refresh": "success",
         }, steps  # fmt: skip
         assert "held-out" in ml["xg"]["message"]
         trained = dict(rows(url, "select model_name, version from ml.model_versions"

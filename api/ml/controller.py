@@ -12,7 +12,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from api.auth.middleware import requires
 from api.deps import service_dependency
 from api.ml import structs
-from api.ml.service import GameOutcomeService, MlService, PlayoffService
+from api.ml.service import GameOutcomeService, MlService, PlayoffService, WinProbabilityService
 
 
 def provide_ml_service(state: State) -> MlService:
@@ -27,7 +27,12 @@ def provide_playoff_service(state: State) -> PlayoffService:
     return PlayoffService(state.pool)
 
 
+def provide_win_service(state: State) -> WinProbabilityService:
+    return WinProbabilityService(state.pool)
+
+
 Service = NamedDependency[MlService]
+InGame = NamedDependency[WinProbabilityService]
 Playoffs = NamedDependency[PlayoffService]
 OutcomeService = NamedDependency[GameOutcomeService]
 
@@ -39,6 +44,7 @@ class MlController(Controller):
         **service_dependency(provide_ml_service),
         "outcomes": Provide(provide_outcome_service, sync_to_thread=False),
         "playoffs": Provide(provide_playoff_service, sync_to_thread=False),
+        "in_game": Provide(provide_win_service, sync_to_thread=False),
     }
     guards = [requires("read")]  # noqa: RUF012 (Litestar reads these class attributes)
 
@@ -77,3 +83,13 @@ class MlController(Controller):
         distribution, clinched / eliminated. Spots: half the teams (the files hold no playoff
         format). Unknown team or a season not simulated: 404."""
         return await playoffs.odds(team_id, season_id)
+
+    @post("/predict/real-time-win-probability", status_code=200)
+    async def real_time_win_probability(
+        self, data: JSONBody[structs.WinProbabilityRequest], in_game: InGame
+    ) -> structs.WinProbability | structs.Insufficient:
+        """P(home win / draw / away win) from a game state (score, period, seconds left in it,
+        strength `5v4` as home v away skaters) and the teams' pre-game ratings, from the
+        win_probability model fitted on the league's tracked game states. Unknown game or team:
+        404; an impossible state: 400; no trained model: `insufficient_data`."""
+        return await in_game.predict(data)

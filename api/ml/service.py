@@ -212,3 +212,94 @@ class PlayoffService:
         if not found:
             raise not_found("team in the simulated season", team_id)
         return [structs.PlayoffOdds(**r, model=model) for r in found]
+
+
+class WinProbabilityService:
+    def __init__(self, pool: AsyncConnectionPool):
+        self.pool = pool
+
+    async def predict(
+        self, req: structs.WinProbabilityRequest
+    ) -> structs.WinProbability | structs.Insufficient:
+        import numpy as np
+
+        from benchsight.ml import ratings, win_probability
+
+        if req.game_id is None and not (req.home_team and req.away_team):
+            raise bad_request(
+                "missing_fields", "give game_id, or both home_team and away_team",
+                ["game_id", "home_team", "away_team"], "game_id",
+            )  # fmt: skip
+        async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            model = await model_block(cur, win_probability.NAME)
+            if isinstance(model, structs.Insufficient):
+                return model
+            teams = await _teams(cur, req.game_id, req.home_team, req.away_team)
+            await cur.execute(
+                "select model_name, term, value from ml.active_coefficients"
+                " where model_name = any(%s)",
+                [[win_probability.NAME, ratings.NAME]],
+            )
+            coef: dict[str, dict[str, float]] = {}
+            for r in await cur.fetchall():
+                coef.setdefault(r["model_name"], {})[r["term"]] = r["value"]
+            await cur.execute(
+                "select parameters from ml.model_versions where model_name = %s and is_active",
+                [win_probability.NAME],
+            )
+            regulation = float((await cur.fetchone())["parameters"]["regulation_s"])
+            if ratings.NAME not in coef:
+                ratings_model = await model_block(cur, ratings.NAME)
+                if isinstance(ratings_model, structs.Insufficient):
+                    return ratings_model
+        period_s = regulation / 3
+        if req.period <= 3 and req.seconds_remaining > period_s:
+            raise bad_request(
+                "invalid_state", f"seconds_remaining is more than a period ({period_s:.0f} s)",
+                [req.seconds_remaining], "seconds_remaining",
+            )  # fmt: skip
+        left = (3 - req.period) * period_s + req.seconds_remaining if req.period <= 3 else 0.0
+        skaters = [int(n) for n in req.strength.split("v")] if req.strength else [5, 5]
+        lam = ratings.expected_goals(coef[ratings.NAME], teams[0], teams[2])
+        x = win_probability.features(
+            [req.home_score - req.away_score], [skaters[0] - skaters[1]], [left], [regulation],
+            [float(np.log(lam[0] / lam[1]))],
+        )  # fmt: skip
+        p = win_probability.probabilities(coef[win_probability.NAME], x)[0]
+        pre = ratings.outcome_probabilities(*lam)
+        return structs.WinProbability(
+            status="ok",
+            game_id=req.game_id,
+            home_team=teams[1],
+            away_team=teams[3],
+            home_win_probability=round(float(p[0]), 4),
+            draw_probability=round(float(p[1]), 4),
+            away_win_probability=round(float(p[2]), 4),
+            seconds_left_in_regulation=left,
+            pregame=structs.OutcomeProbabilities(
+                round(pre["home_win"], 4), round(pre["draw"], 4), round(pre["away_win"], 4)
+            ),
+            model=model,
+        )
+
+
+async def _teams(cur, game_id, home_team, away_team) -> tuple[str, str, str, str]:
+    """(home id, home name, away id, away name) of a scheduled game or two named teams; 404."""
+    if game_id is not None:
+        await cur.execute(
+            "select home_team_id, home_team_name, away_team_id, away_team_name"
+            " from ml.mv_game_predictions where game_id = %s",
+            [game_id],
+        )
+        g = await cur.fetchone()
+        if g is None:
+            raise not_found("game", game_id)
+        return g["home_team_id"], g["home_team_name"], g["away_team_id"], g["away_team_name"]
+    found = []
+    for field, team in (("home_team", home_team), ("away_team", away_team)):
+        await cur.execute(TEAM_SQL, {"t": team})
+        row = await cur.fetchone()
+        if row is None:
+            raise not_found(f"team ({field})", team)
+        found += [row["team_id"], row["team_name"]]
+    return tuple(found)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from msgspec import Struct
+from msgspec import Meta, Struct
 
 ModelState = Literal["trained", "stale", "missing", "insufficient_data", "failed"]
 
@@ -135,4 +135,33 @@ class PlayoffOdds(Struct):
     spots: int
     simulations: int
     simulated_at: datetime
+    model: ModelBlock
+
+
+class WinProbabilityRequest(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A game state: a scheduled game (`game_id`) or two teams, the score, the period (4 =
+    overtime), the seconds left in it, and optionally the strength as `home v away` skaters."""
+
+    game_id: int | None = None
+    home_team: str | None = None
+    away_team: str | None = None
+    home_score: Annotated[int, Meta(ge=0, le=99)]
+    away_score: Annotated[int, Meta(ge=0, le=99)]
+    period: Annotated[int, Meta(ge=1, le=4)]
+    seconds_remaining: Annotated[float, Meta(ge=0, le=3600)]
+    strength: Annotated[str, Meta(pattern=r"^[3-6]v[3-6]$")] | None = None
+
+
+class WinProbability(Struct):
+    status: Literal["ok"]
+    game_id: int | None
+    home_team: str
+    away_team: str
+    home_win_probability: float
+    draw_probability: float
+    """P(the final score is level), as the standings count a tie."""
+    away_win_probability: float
+    seconds_left_in_regulation: float
+    pregame: OutcomeProbabilities
+    """The same game before it started (the game_outcome model)."""
     model: ModelBlock

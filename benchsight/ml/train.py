@@ -18,10 +18,14 @@ import pandas as pd
 import psycopg
 from psycopg import errors, sql
 
-from benchsight.ml import playoffs, ratings, registry, xg
+from benchsight.ml import playoffs, ratings, registry, win_probability, xg
 from benchsight.ml.base import InsufficientData
 
-MODELS: dict[str, ModuleType] = {xg.NAME: xg, ratings.NAME: ratings}
+MODELS: dict[str, ModuleType] = {
+    xg.NAME: xg,
+    ratings.NAME: ratings,
+    win_probability.NAME: win_probability,
+}
 
 
 @dataclass
@@ -50,7 +54,7 @@ class TrainReport:
 def load_frame(conn, module: ModuleType, schema: str) -> pd.DataFrame:
     query = sql.SQL(module.QUERY).format(schema=sql.Identifier(schema))
     with conn.cursor() as cur:
-        cur.execute(query)
+        cur.execute(query, getattr(module, "QUERY_PARAMS", None))
         columns = [d.name for d in cur.description]
         return pd.DataFrame(cur.fetchall(), columns=columns)
 
@@ -78,7 +82,15 @@ def train_one(
             conn.commit()
             return ModelOutcome(name, "insufficient_data", time.perf_counter() - started, None,
                                 reason)  # fmt: skip
-        digest = frame_digest(frame, module.SPEC)
+        fit_args: tuple = ()
+        spec = module.SPEC
+        if getattr(module, "USES_RATINGS", False):  # a feature from the active team ratings
+            coef = dict(conn.execute(
+                "select term, value from ml.active_coefficients where model_name = %s",
+                [ratings.NAME]).fetchall())  # fmt: skip
+            fit_args = (coef,)
+            spec += repr(sorted(coef.items()))
+        digest = frame_digest(frame, spec)
         if not force and registry.active_digest(conn, name) == digest:
             seconds = time.perf_counter() - started
             registry.record_attempt(conn, name, "unchanged", "input unchanged since the active "
@@ -87,7 +99,7 @@ def train_one(
             conn.commit()
             return ModelOutcome(name, "unchanged", seconds, reason="input unchanged")
         try:
-            fit = module.fit(frame)
+            fit = module.fit(frame, *fit_args)
             version = registry.save_version(conn, name, fit, digest, run_id)
         except InsufficientData as exc:
             seconds = time.perf_counter() - started
