@@ -176,8 +176,12 @@ def test_database_restarted_during_a_build_fails_the_run_and_the_next_succeeds(p
     url = private.create("faults_build")
     port = private.record.port
     with tiny_api(url, tmp_path, STALE_AFTER) as (http, _project, state):
-        control(url, sleep_seconds=120)
+        http.timeout = 120  # the first trigger parses the project
         with worker_process(url, _project, state, STALE_AFTER) as worker:
+            # slow reads doubled: build it first, so slow runs (sleeping) until the restart.
+            first = http.post("/api/etl/trigger", json={"tables": ["numbers", "doubled"]})
+            assert poll_terminal(http, first.json()["run_id"], 120)["status"] == "succeeded"
+            control(url, sleep_seconds=120)
             run_id = http.post("/api/etl/trigger", json={"tables": ["slow"]}).json()["run_id"]
             wait_for(
                 lambda: http.get(f"/api/etl/status/{run_id}").json()["current_node"] == "slow",
@@ -204,6 +208,7 @@ def test_database_restarted_during_a_build_fails_the_run_and_the_next_succeeds(p
                 raise AssertionError(f"{state_now}\n{logs}") from None
             assert ended["status"] == "failed", ended
             assert ended["errors"], ended
+            assert "does not exist" not in str(ended["errors"]), ended["errors"]
             control(url, sleep_seconds=0)
             next_id = http.post("/api/etl/trigger", json={"tables": ["numbers"]}).json()["run_id"]
             assert poll_terminal(http, next_id, 90)["status"] == "succeeded"
