@@ -54,23 +54,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     register_actions(actions)
 
 
-def _migrated_url() -> str:
-    from benchsight.db import check_reachable, database_url, migrate
-
-    url = database_url()
-    check_reachable(url)
-    # Migrations hold a session-level advisory lock: through the worker's session URL when set.
-    migrate(os.environ.get("BENCHSIGHT_WORKER_DATABASE_URL") or url)
-    return url
-
-
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
     from api.settings import load_settings
+    from benchsight.db import migrated_url
 
-    settings = load_settings(_migrated_url())
+    settings = load_settings(migrated_url())
     host = args.host or settings.base.api_host
     port = args.port or settings.base.api_port
     print(
@@ -135,8 +126,9 @@ def _worker(args: argparse.Namespace) -> int:
 
     from api.queue import run_worker
     from api.settings import load_settings
+    from benchsight.db import migrated_url
 
-    settings = load_settings(_migrated_url())
+    settings = load_settings(migrated_url())
     print(f"worker started (queue {settings.queue}); Ctrl-C stops it", flush=True)
     print(worker_connection_line(settings), flush=True)
     asyncio.run(run_worker(settings.with_(database_url=settings.queue_url)))
@@ -147,8 +139,9 @@ def _keys_create(args: argparse.Namespace) -> int:
     import psycopg
 
     from api.auth.keys import create_key
+    from benchsight.db import migrated_url
 
-    url = _migrated_url()
+    url = migrated_url()
     with psycopg.connect(url, autocommit=True) as conn:
         key, key_id = create_key(conn, args.scope, args.name)
     print(key)
@@ -161,7 +154,6 @@ def _keys_create(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point for `python -m api.cli` (tests and process managers)."""
-    import os
 
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")

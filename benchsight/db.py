@@ -8,6 +8,7 @@ variables profiles.yml reads, so dbt always targets the same database as the Pyt
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,6 +205,17 @@ def _install_procrastinate(conn) -> bool:
             ],
         )
     return True
+
+
+def migrated_url() -> str:
+    """The configured database, reachable and migrated (what `serve`, `worker` and `keys` open).
+
+    Migrations hold a session-level advisory lock: through the worker's session URL when set.
+    """
+    url = database_url()
+    check_reachable(url)
+    migrate(os.environ.get("BENCHSIGHT_WORKER_DATABASE_URL") or url)
+    return url
 
 
 def reset(url: str) -> list[str]:

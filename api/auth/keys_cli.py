@@ -56,9 +56,9 @@ def revoke_key(conn, which: str) -> dict | None:
 def _connect():
     import psycopg
 
-    from api.cli import _migrated_url
+    from benchsight.db import migrated_url
 
-    return psycopg.connect(_migrated_url(), autocommit=True)
+    return psycopg.connect(migrated_url(), autocommit=True)
 
 
 def _when(value) -> str:
