@@ -294,6 +294,7 @@ INCREMENTAL_TABLES = [
     "intermediate.int_assists_linked",
     "intermediate.int_shots_located",
     "intermediate.int_goals_linked",
+    "intermediate.int_shift_units_grouped",
     "intermediate.int_game_shift_coverage",
     "intermediate.int_event_shift_matches",
     "intermediate.int_event_sides_inferred",

@@ -1,9 +1,11 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: usable shift row x side x unit type (shift_id, venue, unit_type). The unit a side had out:
 -- its forward trio (F1-F3 filled with three known players), defence pair (D1, D2 with two known
 -- players) and five-man unit (exactly five known skaters, X included); a side whose slots do not
 -- make the unit has no row for that type. Each row carries the side's on-ice counts.
--- Every step keeps game_id (grouped and joined on), so a build's `game_id in (...)` reaches the
--- skaters' scan instead of filtering units computed for the whole league.
+-- A table incremental by game: fact_matchups joins it to itself, and inlined as a CTE the planner
+-- guessed its size (a nested loop over every unit pair: minutes on a 40-game league).
 with skaters as (select * from {{ ref('int_shift_skaters_counted') }} where {{ games_to_build() }}),
 
 units as (
