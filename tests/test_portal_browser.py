@@ -278,6 +278,51 @@ def test_schedule_cron_and_enabled_edited_from_the_page(setup, api):
     screenshot(page, "pipeline-schedules")
 
 
+def test_models_section_shows_playoff_odds_or_the_apis_reason(setup, api):
+    page, check = setup["page"], expect()
+    odds = api.get("/api/ml/predict/playoff-probability")
+    models = api.get("/api/ml/models").json()["models"]
+    page.goto(f"{setup['url']}/portal#models")
+    box = page.locator("#playoff-odds")
+    check(box).not_to_contain_text("Loading", timeout=30_000)
+    body = odds.json()
+    if odds.status_code == 200 and isinstance(body, list):
+        # Every simulation fills exactly `spots` places: the shares add up to the spots.
+        shown = page.locator("#odds-table .playoff-pct").all_inner_texts()
+        assert len(shown) == len(body)
+        total = sum(float(x.replace("%", "")) for x in shown)
+        assert abs(total - 100 * body[0]["spots"]) <= 0.05 * len(shown) + 1e-9, (total, shown)
+        check(page.locator("#odds-source")).to_contain_text(
+            f"{body[0]['model']['name']} v{body[0]['model']['version']}"
+        )
+    else:
+        assert odds.status_code == 200 and body["status"] == "insufficient_data", body
+        check(box.locator(".refusal")).to_have_text(f"{body['model_name']}: {body['reason']}")
+        check(page.locator("#odds-table")).to_have_count(0)
+    upcoming = page.locator("#upcoming")
+    check(upcoming).not_to_contain_text("Loading", timeout=30_000)
+    games = api.get("/api/games", params={"limit": 500}).json()["games"]
+    later = sorted(
+        (g["date"] or "", g["game_id"]) for g in games if g["schedule_type"] == "Upcoming"
+    )
+    if not later:
+        check(upcoming).to_contain_text("No upcoming games")
+    else:
+        first = api.post("/api/ml/predict/game-outcome", json={"game_id": later[0][1]}).json()
+        if first["status"] == "insufficient_data":
+            check(upcoming).to_contain_text(first["reason"])
+        else:
+            row = upcoming.locator(f"tr[data-game='{later[0][1]}']")
+            check(row).to_contain_text(f"{100 * first['probabilities']['home_win']:.1f} %")
+    # A model with a reliability table draws one point per bin.
+    for model in models:
+        table = model["metrics"].get("reliability")
+        if table:
+            card = page.locator(f".model-card[data-model='{model['name']}']")
+            check(card.locator(".reliability circle.bin")).to_have_count(len(table))
+    screenshot(page, "models-playoff-odds")
+
+
 def test_phone_width_keyboard_labels_settings_and_models(setup, api):
     check = expect()
     context = setup["chromium"].new_context(viewport={"width": 390, "height": 844})

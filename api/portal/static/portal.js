@@ -603,18 +603,117 @@ $("publish-form").addEventListener("submit", async (event) => {
 });
 
 // ------------------------------------------------------------------------------- models
+// Every number here is the API's, shown with the model version that produced it; when the API
+// refuses (`insufficient_data`, 404, 503) its reason is shown in words instead of a number.
+const pct = (p) => (p == null ? "" : (100 * p).toFixed(1) + " %");
+const modelLine = (m) => (m ? `${esc(m.name)} v${esc(m.version)}, trained ${esc(fmtTime(m.trained_at))} on ${esc(m.training_rows)} rows` : "");
+const refusal = (body) => `<p class="refusal">${esc(body.model_name)}: ${esc(body.reason)}</p>`;
+
+function metricText(v) {
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(4);
+  if (v && typeof v === "object" && !Array.isArray(v)) {
+    return Object.entries(v).map(([k, x]) => `${k} ${x && typeof x === "object" ? "{" + metricText(x) + "}" : metricText(x)}`).join(", ");
+  }
+  return v == null ? "none" : String(v);
+}
+
+// Reliability (calibration) plot: each bin's mean prediction against its observed rate, on the same
+// scale for both axes so the diagonal is a perfectly calibrated model.
+function reliabilityPlot(name, table) {
+  const highest = Math.min(1, Math.max(0.05, ...table.map((b) => Math.max(b.mean_predicted, b.observed_rate, b.p_max ?? 0))));
+  const max = Math.ceil(highest * 20) / 20;  // axes to the next 0.05
+  const left = 48, top = 8, inner = 208, width = left + inner + 16, height = top + inner + 36;
+  const px = (v) => left + (v / max) * inner, py = (v) => top + inner - (v / max) * inner;
+  const ticks = [0, max / 2, max].map((t) => `<text x="${px(t)}" y="${top + inner + 14}" text-anchor="middle">${t.toFixed(2)}</text>` +
+    `<text x="${left - 4}" y="${py(t) + 3}" text-anchor="end">${t.toFixed(2)}</text>`).join("");
+  const line = table.map((b) => `${px(b.mean_predicted).toFixed(1)},${py(b.observed_rate).toFixed(1)}`).join(" ");
+  const dots = table.map((b) => `<circle class="bin" cx="${px(b.mean_predicted).toFixed(1)}" cy="${py(b.observed_rate).toFixed(1)}" r="3.5" fill="#1f5fd6">` +
+    `<title>bin ${esc(b.bin)}: ${esc(b.rows)} rows, predicted ${b.mean_predicted.toFixed(3)}, observed ${b.observed_rate.toFixed(3)}</title></circle>`).join("");
+  return `<div class="reliability"><h4>Reliability (held-out games)</h4>
+    <svg role="img" aria-label="Reliability plot of ${esc(name)}: ${table.length} bins, mean prediction against observed rate" viewBox="0 0 ${width} ${height}">
+    <rect x="${left}" y="${top}" width="${inner}" height="${inner}" fill="#fff" stroke="#d8dce3"></rect>
+    <line x1="${px(0)}" y1="${py(0)}" x2="${px(max)}" y2="${py(max)}" stroke="#9aa3af" stroke-dasharray="4 3"></line>
+    <polyline points="${line}" fill="none" stroke="#1f5fd6" stroke-width="1.5"></polyline>${dots}${ticks}
+    <text x="${left + inner / 2}" y="${height - 4}" text-anchor="middle">mean predicted (dashed: calibrated)</text>
+    <text x="10" y="${top + inner / 2}" text-anchor="middle" transform="rotate(-90 10 ${top + inner / 2})">observed rate</text></svg></div>`;
+}
+
+function modelCard(m) {
+  const metrics = Object.entries(m.metrics || {}).filter(([k]) => k !== "reliability");
+  const table = Array.isArray((m.metrics || {}).reliability) ? m.metrics.reliability : null;
+  return `<div class="card model-card" data-model="${esc(m.name)}"><h3>${esc(m.name)} v${esc(m.version ?? "")}${m.is_active === false ? " (inactive)" : ""}</h3><p>${esc(m.description || "")}</p>
+    <p class="muted">trained ${esc(fmtTime(m.trained_at))} on ${esc(m.training_rows ?? "?")} rows${m.games != null ? " from " + esc(m.games) + " games" : ""}${m.data_from ? ", " + esc(m.data_from) + " to " + esc(m.data_to) : ""}</p>
+    <dl class="status">${metrics.map(([k, v]) => `<dt>${esc(k.replace(/_/g, " "))}</dt><dd>${esc(metricText(v))}</dd>`).join("")}</dl>
+    ${table && table.length ? reliabilityPlot(m.name, table) : ""}</div>`;
+}
+
 async function loadModels() {
   const box = $("models");
   try {
     const result = await api("/api/ml/models");
     const models = Array.isArray(result) ? result : (result.models || []);
-    if (!models.length) { box.innerHTML = `<p>No models trained yet.</p>`; return; }
-    box.innerHTML = models.map((m) => `<div class="card model-card"><h3>${esc(m.name)} v${esc(m.version ?? "")}${m.is_active === false ? " (inactive)" : ""}</h3><p>${esc(m.description || "")}</p>
-      <p class="muted">trained ${esc(fmtTime(m.trained_at))} on ${esc(m.training_rows ?? "?")} rows</p>
-      <dl class="status">${Object.entries(m.metrics || {}).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(typeof v === "number" ? v.toFixed(3) : JSON.stringify(v))}</dd>`).join("")}</dl></div>`).join("");
+    box.innerHTML = models.length ? models.map(modelCard).join("") : `<p>No models trained yet.</p>`;
   } catch (e) {
     box.innerHTML = e.status === 404 ? `<p>No models trained: this server has no model endpoint (/api/ml/models) yet.</p>` : `<p class="error">${esc(e.message)}</p>`;
   }
+  const season = await loadPlayoffOdds();
+  loadUpcoming(season);
+}
+
+// Returns the simulated season (to look for its upcoming games), or null.
+async function loadPlayoffOdds() {
+  const box = $("playoff-odds");
+  try {
+    const odds = await api("/api/ml/predict/playoff-probability");
+    if (!Array.isArray(odds)) { box.innerHTML = refusal(odds); return null; }
+    if (!odds.length) { box.innerHTML = `<p class="muted">The simulation holds no teams.</p>`; return null; }
+    const o = odds[0];
+    box.innerHTML = `<p class="muted" id="odds-source">Season ${esc(o.season_id)}: ${esc(o.spots)} playoff spots, ${esc(o.simulations)} simulations of the remaining games (${esc(fmtTime(o.simulated_at))}), model ${modelLine(o.model)}.</p>
+      <table id="odds-table" data-spots="${esc(o.spots)}"><caption class="sr-only">Playoff odds by current standing</caption>
+      <thead><tr><th class="num">Standing</th><th>Team</th><th class="num">Playoff %</th><th class="num">Expected points</th><th class="num">Points</th><th class="num">Played</th><th class="num">Remaining</th><th></th></tr></thead>
+      <tbody>${odds.map((t) => `<tr data-team="${esc(t.team_id)}"><td class="num">${esc(t.current_standing)}</td><td>${esc(t.team_name || t.team_id)}</td>
+        <td class="num playoff-pct">${pct(t.playoff_probability)}</td><td class="num">${Number(t.expected_points).toFixed(1)}</td>
+        <td class="num">${esc(t.current_points)}</td><td class="num">${esc(t.games_played)}</td><td class="num">${esc(t.games_remaining)}</td>
+        <td>${t.clinched ? "clinched" : t.eliminated ? "eliminated" : ""}</td></tr>`).join("")}</tbody></table>`;
+    return o.season_id;
+  } catch (e) { box.innerHTML = `<p class="error">${esc(e.message)}</p>`; return null; }
+}
+
+// The next scheduled games (the games list's `Upcoming` schedule type, earliest first), each
+// predicted by POST /api/ml/predict/game-outcome.
+const UPCOMING = 10;
+async function loadUpcoming(season) {
+  const box = $("upcoming");
+  let games = [];
+  try {
+    let cursor = null;
+    for (let page = 0; page < 6; page++) {
+      const params = new URLSearchParams({limit: "500"});
+      if (season) params.set("season_id", season);
+      if (cursor) params.set("cursor", cursor);
+      const result = await api("/api/games?" + params);
+      games.push(...result.games.filter((g) => g.schedule_type === "Upcoming"));
+      cursor = result.next_cursor;
+      if (!cursor) break;
+    }
+  } catch (e) { box.innerHTML = `<p class="error">${esc(e.message)}</p>`; return; }
+  games.sort((a, b) => (a.date || "").localeCompare(b.date || "") || a.game_id - b.game_id);
+  games = games.slice(0, UPCOMING);
+  if (!games.length) { box.innerHTML = `<p class="muted">No upcoming games in the schedule${season ? " of " + esc(season) : ""}.</p>`; return; }
+  const answers = await Promise.all(games.map((g) => api("/api/ml/predict/game-outcome", {method: "POST", json: {game_id: g.game_id}})
+    .catch((e) => ({status: "error", detail: e.message}))));
+  const refused = answers.find((a) => a.status === "insufficient_data");
+  if (refused && answers.every((a) => a.status === "insufficient_data")) { box.innerHTML = refusal(refused); return; }
+  const versions = [...new Set(answers.filter((a) => a.model).map((a) => modelLine(a.model)))];
+  box.innerHTML = (versions.length ? `<p class="muted">Model ${versions.join("; ")}.</p>` : "") +
+    `<table id="upcoming-table"><caption class="sr-only">Predictions for the next scheduled games</caption>
+    <thead><tr><th>Game</th><th>Date</th><th>Home</th><th>Away</th><th class="num">Home win</th><th class="num">Draw</th><th class="num">Away win</th><th>Likeliest score</th><th>Expected goals</th></tr></thead>
+    <tbody>${games.map((g, i) => {
+      const a = answers[i], head = `<td>${g.game_id}</td><td>${esc(g.date)}</td><td>${esc(g.home_team_name)}</td><td>${esc(g.away_team_name)}</td>`;
+      if (a.status !== "ok") return `<tr data-game="${g.game_id}">${head}<td colspan="5" class="${a.status === "error" ? "error" : "muted"}">${esc(a.detail || a.reason)}</td></tr>`;
+      return `<tr data-game="${g.game_id}">${head}<td class="num">${pct(a.probabilities.home_win)}</td><td class="num">${pct(a.probabilities.draw)}</td><td class="num">${pct(a.probabilities.away_win)}</td>
+        <td>${esc(a.predicted_score.home)}-${esc(a.predicted_score.away)}</td><td>${a.expected_goals.home.toFixed(2)}-${a.expected_goals.away.toFixed(2)}</td></tr>`;
+    }).join("")}</tbody></table>`;
 }
 
 // ------------------------------------------------------------------------------- settings
