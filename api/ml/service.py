@@ -119,11 +119,7 @@ class GameOutcomeService:
     ) -> structs.GameOutcome | structs.Insufficient:
         from benchsight.ml import ratings
 
-        if req.game_id is None and not (req.home_team and req.away_team):
-            raise bad_request(
-                "missing_fields", "give game_id, or both home_team and away_team",
-                ["game_id", "home_team", "away_team"], "game_id",
-            )  # fmt: skip
+        _require_game_or_teams(req)
         async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             model = await model_block(cur, ratings.NAME)
             if isinstance(model, structs.Insufficient):
@@ -139,22 +135,14 @@ class GameOutcomeService:
                 teams = (g["home_team_id"], g["home_team_name"], g["away_team_id"],
                          g["away_team_name"])  # fmt: skip
             else:
-                found = []
-                for field, team in (("home_team", req.home_team), ("away_team", req.away_team)):
-                    await cur.execute(TEAM_SQL, {"t": team})
-                    row = await cur.fetchone()
-                    if row is None:
-                        raise not_found(f"team ({field})", team)
-                    found.append(row)
+                teams = await _teams(cur, None, req.home_team, req.away_team)
                 await cur.execute(
                     "select term, value from ml.active_coefficients where model_name = %s",
                     [ratings.NAME],
                 )
                 coef = {r["term"]: r["value"] for r in await cur.fetchall()}
-                xg = ratings.expected_goals(coef, found[0]["team_id"], found[1]["team_id"])
+                xg = ratings.expected_goals(coef, teams[0], teams[2])
                 probs = ratings.outcome_probabilities(*xg)
-                teams = (found[0]["team_id"], found[0]["team_name"], found[1]["team_id"],
-                         found[1]["team_name"])  # fmt: skip
         home_id, home_name, away_id, away_name = teams
         home_favoured = probs["home_win"] >= probs["away_win"]
         return structs.GameOutcome(
@@ -225,11 +213,7 @@ class WinProbabilityService:
 
         from benchsight.ml import ratings, win_probability
 
-        if req.game_id is None and not (req.home_team and req.away_team):
-            raise bad_request(
-                "missing_fields", "give game_id, or both home_team and away_team",
-                ["game_id", "home_team", "away_team"], "game_id",
-            )  # fmt: skip
+        _require_game_or_teams(req)
         async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             model = await model_block(cur, win_probability.NAME)
             if isinstance(model, structs.Insufficient):
@@ -281,6 +265,15 @@ class WinProbabilityService:
             ),
             model=model,
         )
+
+
+def _require_game_or_teams(req) -> None:
+    """A game prediction names a game, or both teams: 400 naming the fields otherwise."""
+    if req.game_id is None and not (req.home_team and req.away_team):
+        raise bad_request(
+            "missing_fields", "give game_id, or both home_team and away_team",
+            ["game_id", "home_team", "away_team"], "game_id",
+        )  # fmt: skip
 
 
 async def _teams(cur, game_id, home_team, away_team) -> tuple[str, str, str, str]:
