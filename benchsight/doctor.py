@@ -298,7 +298,8 @@ def _published_grants(conn, schema: str, publish_grants: bool) -> list[Finding]:
 def _auth_users_exposed(conn, exposed: list[str]) -> list[Finding]:
     if not conn.execute("select to_regclass('auth.users') is not null").fetchone()[0]:
         return []
-    rows = conn.execute(
+    return _per_name(
+        conn,
         """
         select distinct format('%%I.%%I', n.nspname, v.relname)
         from pg_depend d
@@ -308,35 +309,35 @@ def _auth_users_exposed(conn, exposed: list[str]) -> list[Finding]:
         where d.refobjid = 'auth.users'::regclass and n.nspname = any(%s)
         """,
         [exposed],
-    ).fetchall()
-    return [
-        Finding(
-            "error",
-            "auth_users_exposed",
-            name,
-            "a view in an exposed schema reads auth.users (e-mails, phone numbers)",
-            f"drop view {name}; or move it to a schema the Data API cannot reach",
-        )
-        for (name,) in rows
-    ]
+        "error",
+        "auth_users_exposed",
+        "a view in an exposed schema reads auth.users (e-mails, phone numbers)",
+        "drop view {name}; or move it to a schema the Data API cannot reach",
+    )
 
 
 def _extensions_in_public(conn) -> list[Finding]:
-    rows = conn.execute(
+    return _per_name(
+        conn,
         """
         select e.extname from pg_extension e join pg_namespace n on n.oid = e.extnamespace
         where n.nspname = 'public' and e.extname <> 'plpgsql' order by 1
-        """
-    ).fetchall()
+        """,
+        None,
+        "warn",
+        "extension_in_public",
+        "an extension's objects sit in the exposed public schema",
+        "create schema if not exists extensions; alter extension {name} set schema extensions;",
+    )
+
+
+def _per_name(
+    conn, sql: str, params: list | None, level: str, check: str, message: str, fix: str
+) -> list[Finding]:
+    """One finding per name the query returns, the name as its subject and in `fix` ({name})."""
     return [
-        Finding(
-            "warn",
-            "extension_in_public",
-            name,
-            "an extension's objects sit in the exposed public schema",
-            f"create schema if not exists extensions; alter extension {name} set schema extensions;",
-        )
-        for (name,) in rows
+        Finding(level, check, name, message, fix.format(name=name))
+        for (name,) in conn.execute(sql, params).fetchall()
     ]
 
 
