@@ -10,6 +10,7 @@ test switches them with one UPDATE instead of rewriting SQL.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -204,26 +205,44 @@ def worker_process(
 ) -> Iterator[subprocess.Popen]:
     """`benchsight worker` as a real separate process (its own process group); `extra_env`
     (e.g. the source=excel paths) is set for it alone."""
-    log = open(state_dir / f"worker-{time.monotonic_ns()}.log", "w")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(
+    with spawned(
         [sys.executable, "-m", "api.cli", "worker"],
-        cwd=REPO_ROOT,
-        env=worker_env(url, project, state_dir, stale_after, extra_env),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
+        worker_env(url, project, state_dir, stale_after, extra_env),
+        state_dir / f"worker-{time.monotonic_ns()}.log",
+        group=False,
+    ) as process:
         yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
+
+
+@contextmanager
+def spawned(
+    argv: list[str],
+    env: dict[str, str],
+    log: Path,
+    *,
+    append: bool = False,
+    stop: signal.Signals = signal.SIGTERM,
+    group: bool = True,
+) -> Iterator[subprocess.Popen]:
+    """`argv` as a real separate process: run in the repository, in its own session (process
+    group), output to `log`. On leaving, if it still runs it gets `stop` (sent to its whole group,
+    or to the process alone with group=False), and SIGKILL if it has not ended 20 s later."""
+    with open(log, "a" if append else "w") as out:
+        process = subprocess.Popen(
+            argv, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                send = (lambda sig: os.killpg(process.pid, sig)) if group else process.send_signal
+                send(stop)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    send(signal.SIGKILL)
+                    process.wait()
 
 
 def create_key(url: str, *scopes: str) -> str:

@@ -11,12 +11,9 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -28,6 +25,7 @@ from runs_harness import (
     free_port,
     make_tiny_project,
     prepare_database,
+    spawned,
     wait_for,
     wait_terminal,
     worker_env,
@@ -57,28 +55,9 @@ def platform_env(db_url: str, project: Path, state: Path, port: int) -> dict[str
     return env
 
 
-@contextmanager
-def process(command: str, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+def process(command: str, env: dict[str, str], log: Path):
     """A Procfile command as a platform runs it: `sh -c`, in the repository, its own group."""
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            ["sh", "-c", command],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            yield proc
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+    return spawned(["sh", "-c", command], env, log)
 
 
 def test_procfile_names_release_web_and_worker():

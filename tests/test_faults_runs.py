@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -25,14 +24,13 @@ from runs_harness import (
     free_port,
     make_tiny_project,
     prepare_database,
+    spawned,
     tiny_api,
     wait_for,
     wait_terminal,
     worker_env,
     worker_process,
 )
-
-from benchsight.config import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 STALE_AFTER = 4.0
@@ -94,23 +92,11 @@ def test_two_workers_build_one_at_a_time_and_a_killed_one_is_recovered(db_url, t
             assert survivor.poll() is None
 
 
-@contextmanager
-def api_process(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen]:
-    with open(log, "a") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            yield proc
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+def api_process(env: dict[str, str], port: int, log: Path):
+    return spawned(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)], env, log,
+        append=True, stop=signal.SIGKILL,
+    )  # fmt: skip
 
 
 def wait_healthy(base: str, proc: subprocess.Popen, log: Path) -> None:
