@@ -670,7 +670,7 @@ async function loadPlayoffOdds() {
     const o = odds[0];
     box.innerHTML = `<p class="muted" id="odds-source">Season ${esc(o.season_id)}: ${esc(o.spots)} playoff spots, ${esc(o.simulations)} simulations of the remaining games (${esc(fmtTime(o.simulated_at))}), model ${modelLine(o.model)}.</p>
       <table id="odds-table" data-spots="${esc(o.spots)}"><caption class="sr-only">Playoff odds by current standing</caption>
-      <thead><tr><th class="num">Standing</th><th>Team</th><th class="num">Playoff %</th><th class="num">Expected points</th><th class="num">Points</th><th class="num">Played</th><th class="num">Remaining</th><th></th></tr></thead>
+      <thead><tr><th class="num">Standing</th><th>Team</th><th class="num">Playoff %</th><th class="num">Expected points</th><th class="num">Points</th><th class="num">Played</th><th class="num">Remaining</th><th>Clinched / eliminated</th></tr></thead>
       <tbody>${odds.map((t) => `<tr data-team="${esc(t.team_id)}"><td class="num">${esc(t.current_standing)}</td><td>${esc(t.team_name || t.team_id)}</td>
         <td class="num playoff-pct">${pct(t.playoff_probability)}</td><td class="num">${Number(t.expected_points).toFixed(1)}</td>
         <td class="num">${esc(t.current_points)}</td><td class="num">${esc(t.games_played)}</td><td class="num">${esc(t.games_remaining)}</td>
