@@ -159,13 +159,19 @@ def tiny_api(
 ) -> Iterator[tuple[httpx.Client, Path, Path]]:
     """The tiny project built against `db_url` (control table and games prepared) and the API
     serving it; yields (a client holding a `run` key, the project, the state folder)."""
+    settings = tiny_settings(db_url, root, stale_after=stale_after)
+    with api_server(settings) as base_url, client(base_url, create_key(db_url, "run")) as http:
+        yield http, settings.project_dir, settings.base.state_dir
+
+
+def tiny_settings(db_url: str, root: Path, stale_after: float = 30.0, **changes):
+    """API settings for the tiny project under `root` (root/project, state in root/state), its
+    control table and games prepared in `db_url`; `changes` as api_settings takes them."""
     project = make_tiny_project(root / "project")
     state = root / "state"
     state.mkdir(exist_ok=True)
     prepare_database(db_url)
-    settings = api_settings(db_url, project, state, stale_after=stale_after)
-    with api_server(settings) as base_url, client(base_url, create_key(db_url, "run")) as http:
-        yield http, project, state
+    return api_settings(db_url, project, state, stale_after=stale_after, **changes)
 
 
 def worker_env(

@@ -12,11 +12,9 @@ import pytest
 from api_checks import error
 from runs_harness import (
     api_server,
-    api_settings,
     client,
     create_key,
-    make_tiny_project,
-    prepare_database,
+    tiny_settings,
 )
 
 pytestmark = pytest.mark.slow
@@ -25,14 +23,9 @@ MAX_BODY = 4096
 
 @pytest.fixture(scope="module")
 def setup(db_url: str, tmp_path_factory):
-    root = tmp_path_factory.mktemp("validation")
-    project = make_tiny_project(root / "project")
-    (root / "state").mkdir()
-    prepare_database(db_url)
-    settings = api_settings(
+    settings = tiny_settings(
         db_url,
-        project,
-        root / "state",
+        tmp_path_factory.mktemp("validation"),
         max_body_bytes=MAX_BODY,
         cors_origins=("http://portal.test",),
     )

@@ -17,10 +17,8 @@ from api_checks import fingerprint
 from fuzz_inputs import run_fuzz, zip_bomb
 from runs_harness import (
     api_server,
-    api_settings,
     create_key,
-    make_tiny_project,
-    prepare_database,
+    tiny_settings,
 )
 
 from loaders.core import LoadError
@@ -34,11 +32,7 @@ FUZZ_SEED = int(os.environ.get("BENCHSIGHT_FUZZ_SEED", "20261202"))
 
 @pytest.fixture(scope="module")
 def setup(db_url: str, tmp_path_factory):
-    root = tmp_path_factory.mktemp("fuzz")
-    project = make_tiny_project(root / "project")
-    (root / "state").mkdir()
-    prepare_database(db_url)
-    settings = api_settings(db_url, project, root / "state")
+    settings = tiny_settings(db_url, tmp_path_factory.mktemp("fuzz"))
     with api_server(settings) as base_url:
         yield {"url": base_url, "db": db_url, "admin": create_key(db_url, "admin")}
 

@@ -15,10 +15,8 @@ import psycopg
 import pytest
 from runs_harness import (
     api_server,
-    api_settings,
     create_key,
-    make_tiny_project,
-    prepare_database,
+    tiny_settings,
 )
 
 pytestmark = pytest.mark.slow
@@ -61,12 +59,8 @@ HOSTILE = {
 
 @pytest.fixture(scope="module")
 def setup(db_url: str, tmp_path_factory):
-    root = tmp_path_factory.mktemp("no5xx")
-    project = make_tiny_project(root / "project")
-    (root / "state").mkdir()
-    prepare_database(db_url)
     # No CORS origins: the state in which a preflight used to answer 500.
-    settings = api_settings(db_url, project, root / "state")
+    settings = tiny_settings(db_url, tmp_path_factory.mktemp("no5xx"))
     revoked = create_key(db_url, "admin")
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute("update ops.api_keys set revoked_at = now() where revoked_at is null")
