@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from bench_api import figures, percentile, start_server  # noqa: E402
 from runs_harness import create_key  # noqa: E402
+from sample_truth import truth_shots  # noqa: E402
 from scratch import configured_server, scratch_database  # noqa: E402
 
 from benchsight.db import connection_env  # noqa: E402
@@ -71,17 +72,6 @@ def build(url: str, out: Path) -> None:
     if done.returncode:
         raise SystemExit(done.stdout[-3000:])
     print(f"dbt build (no tests) in {time.perf_counter() - started:.1f} s", flush=True)
-
-
-def truth_shots(truth: dict) -> dict[int, dict]:
-    shots = {}
-    for game_id, game in truth["games"].items():
-        goal_event = {g["shot_event_idx"]: g["goal_event_idx"] for g in game["goals"]}
-        for s in game["shots"]:
-            if s["outcome"] != "blocked":
-                idx = goal_event.get(s["event_idx"]) or s["event_idx"]
-                shots[int(game_id) * 100000 + idx] = {**s, "game_id": int(game_id)}
-    return shots
 
 
 def spearman(a: list[float], b: list[float]) -> float:

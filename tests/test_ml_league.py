@@ -29,6 +29,7 @@ from runs_harness import (
     wait_terminal,
     worker_process,
 )
+from sample_truth import truth_shots
 
 from benchsight.config import REPO_ROOT
 from benchsight.ml.train import train
@@ -67,19 +68,6 @@ def league(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
     report = train(db_url)
     print(f"trained at {time.perf_counter() - started:.1f} s")
     return {"url": db_url, "truth": truth, "before": before, "report": report, "out": out}
-
-
-def truth_shots(truth: dict) -> dict[int, dict]:
-    """Unblocked attempts by event_id (game_id * 100000 + the tracker's event idx; a goal is
-    keyed by its Goal event, as fact_shots counts each goal once)."""
-    shots = {}
-    for game_id, game in truth["games"].items():
-        goal_event = {g["shot_event_idx"]: g["goal_event_idx"] for g in game["goals"]}
-        for s in game["shots"]:
-            if s["outcome"] != "blocked":
-                idx = goal_event.get(s["event_idx"]) or s["event_idx"]
-                shots[int(game_id) * 100000 + idx] = {**s, "game_id": int(game_id)}
-    return shots
 
 
 def card_of(url: str, name: str) -> dict:
