@@ -64,6 +64,17 @@ async def _columns(conn, schema: str, table: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+async def _built_columns(
+    conn, schema: str, table: str, columns: tuple[str, ...]
+) -> tuple[list[str], list[str]]:
+    """The built table's columns and, in the given order, which of `columns` it has; 404
+    not_built when the build has not made the table."""
+    present = await _columns(conn, schema, table)
+    if not present:
+        raise _not_built(table)
+    return present, [c for c in columns if c in present]
+
+
 def _not_built(table: str) -> ApiError:
     return ApiError(
         404, "not_built", f"{table} is not built yet: run a build first (Pipeline, Trigger)"
@@ -80,10 +91,7 @@ class PortalDataController(Controller):
         """The game's shot attempts for the shot map (fact_shots)."""
         schema = state.settings.base.db_schema
         async with state.pool.connection() as conn:
-            present = await _columns(conn, schema, "fact_shots")
-            if not present:
-                raise _not_built("fact_shots")
-            wanted = [c for c in SHOT_COLUMNS if c in present]
+            present, wanted = await _built_columns(conn, schema, "fact_shots", SHOT_COLUMNS)
             # xG from the ML model's view when one is trained (ml.mv_shot_xg), else null.
             scored = (await (await conn.execute(XG_VIEW)).fetchone())[0]
             query = sql.SQL(
@@ -107,10 +115,7 @@ class PortalDataController(Controller):
         """Each player's line of the game (fact_player_game_stats), named from dim_player."""
         schema = state.settings.base.db_schema
         async with state.pool.connection() as conn:
-            present = await _columns(conn, schema, "fact_player_game_stats")
-            if not present:
-                raise _not_built("fact_player_game_stats")
-            wanted = [c for c in BOX_COLUMNS if c in present]
+            _, wanted = await _built_columns(conn, schema, "fact_player_game_stats", BOX_COLUMNS)
             named = "player_full_name" in await _columns(conn, schema, "dim_player")
             query = sql.SQL(
                 "select {}, {} from {} as s {} where s.game_id = %s"
