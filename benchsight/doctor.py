@@ -111,13 +111,20 @@ def _exposed_schemas(conn, published_schema: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _rls_disabled(conn, exposed: list[str]) -> list[Finding]:
-    rows = conn.execute(
-        """
+# An exposed relation's quoted name and whether an API role may read it (RLS and
+# security-definer views are errors only then).
+NAME_AND_API_READABLE = """
         select format('%%I.%%I', n.nspname, c.relname),
                has_table_privilege('anon', c.oid, 'select')
                or has_table_privilege('authenticated', c.oid, 'select')
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+"""
+
+
+def _rls_disabled(conn, exposed: list[str]) -> list[Finding]:
+    rows = conn.execute(
+        NAME_AND_API_READABLE
+        + """
         where c.relkind in ('r', 'p') and not c.relrowsecurity and n.nspname = any(%s)
         order by 1
         """,
@@ -140,11 +147,8 @@ def _rls_disabled(conn, exposed: list[str]) -> list[Finding]:
 
 def _security_definer_views(conn, exposed: list[str]) -> list[Finding]:
     rows = conn.execute(
-        """
-        select format('%%I.%%I', n.nspname, c.relname),
-               has_table_privilege('anon', c.oid, 'select')
-               or has_table_privilege('authenticated', c.oid, 'select')
-        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        NAME_AND_API_READABLE
+        + """
         where c.relkind = 'v' and n.nspname = any(%s)
           and not coalesce('security_invoker=true' = any(c.reloptions)
                            or 'security_invoker=on' = any(c.reloptions), false)
