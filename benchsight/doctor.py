@@ -111,25 +111,25 @@ def _exposed_schemas(conn, published_schema: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-# An exposed relation's quoted name and whether an API role may read it (RLS and
-# security-definer views are errors only then).
-NAME_AND_API_READABLE = """
+def _exposed_relations(conn, exposed: list[str], where: str) -> list[tuple[str, bool]]:
+    """(quoted name, readable by an API role) of the relations in the exposed schemas that match
+    `where` (a fixed SQL condition on pg_class c), by name; RLS and security-definer views are
+    errors only when an API role can read them."""
+    return conn.execute(
+        f"""
         select format('%%I.%%I', n.nspname, c.relname),
                has_table_privilege('anon', c.oid, 'select')
                or has_table_privilege('authenticated', c.oid, 'select')
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
-"""
-
-
-def _rls_disabled(conn, exposed: list[str]) -> list[Finding]:
-    rows = conn.execute(
-        NAME_AND_API_READABLE
-        + """
-        where c.relkind in ('r', 'p') and not c.relrowsecurity and n.nspname = any(%s)
+        where n.nspname = any(%s) and {where}
         order by 1
         """,
         [exposed],
     ).fetchall()
+
+
+def _rls_disabled(conn, exposed: list[str]) -> list[Finding]:
+    rows = _exposed_relations(conn, exposed, "c.relkind in ('r', 'p') and not c.relrowsecurity")
     return [
         Finding(
             "error" if granted else "info",
@@ -146,16 +146,13 @@ def _rls_disabled(conn, exposed: list[str]) -> list[Finding]:
 
 
 def _security_definer_views(conn, exposed: list[str]) -> list[Finding]:
-    rows = conn.execute(
-        NAME_AND_API_READABLE
-        + """
-        where c.relkind = 'v' and n.nspname = any(%s)
+    rows = _exposed_relations(
+        conn,
+        exposed,
+        """c.relkind = 'v'
           and not coalesce('security_invoker=true' = any(c.reloptions)
-                           or 'security_invoker=on' = any(c.reloptions), false)
-        order by 1
-        """,
-        [exposed],
-    ).fetchall()
+                           or 'security_invoker=on' = any(c.reloptions), false)""",
+    )
     return [
         Finding(
             "error" if granted else "info",
