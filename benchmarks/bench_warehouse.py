@@ -286,6 +286,8 @@ def write_report(path: Path, fixtures: dict | None, leagues: list[dict]) -> None
         "noisy machine moves them, so the start-up/nodes split is printed next to each.",
         "Targets (issue 14) in parentheses. Regenerate: `make bench`.",
         "",
+        "The API under load, faults and bad input: [benchmarks-load.md](benchmarks-load.md).",
+        "",
         f"![build seconds against league size]({png.name})",
         "",
         "| path | measured (s) | runs | start-up (s) | nodes (s) |",
