@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import psycopg
 import xlsxwriter
 
 from loaders.tables import WORKBOOK_SHEETS
+from loaders.workbook_load import load_workbook_file
 
 SEASON_ID = "N20252026F"
 OFFICIAL_FINALS = {18969: (4, 3), 18981: (2, 1), 18977: (4, 2)}
@@ -135,3 +137,20 @@ def build_fixture_workbook(tracker_dir: Path, out: Path) -> Path:
             sheet.write_row(r, 0, [row.get(column) for column in spec.columns])
     workbook.close()
     return out
+
+
+def excel_source(
+    db_url: str, fixtures_dir: Path, root: Path, files: tuple[str, ...]
+) -> tuple[Path, Path, Path]:
+    """What `source: excel` reloads, under `root`: the fixture workbook (loaded into `db_url`)
+    and a tracker folder linking `files`. Returns (state folder, workbook, tracker folder)."""
+    state = root / "state"
+    state.mkdir()
+    workbook = build_fixture_workbook(fixtures_dir / "tracker", root / "BLB_TABLES.xlsx")
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        assert not load_workbook_file(conn, workbook).failed
+    tracker_dir = root / "tracker"
+    tracker_dir.mkdir()
+    for name in files:
+        (tracker_dir / name).symlink_to(fixtures_dir / "tracker" / name)
+    return state, workbook, tracker_dir

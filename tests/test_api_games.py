@@ -14,15 +14,13 @@ import json
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 from api_checks import HOSTILE_COLUMNS, changed_tables, error, fingerprint, rows
-from fixture_league import OFFICIAL_FINALS, SEASON_ID, build_fixture_workbook
+from fixture_league import OFFICIAL_FINALS, SEASON_ID, excel_source
 from runs_harness import api_server, api_settings, create_key, wait_terminal, worker_process
 
 from benchsight.config import REPO_ROOT
 from loaders.tables import TRACKER_TABLES
-from loaders.workbook_load import load_workbook_file
 
 pytestmark = pytest.mark.slow
 MAX_UPLOAD = 3 * 1024 * 1024
@@ -34,15 +32,8 @@ FIXTURE_GAMES = [18965, 18969, 18977, 18981, 19038]
 @pytest.fixture(scope="module")
 def setup(db_url: str, fixtures_dir: Path, tmp_path_factory):
     root = tmp_path_factory.mktemp("games")
-    state = root / "state"
-    state.mkdir()
-    workbook = build_fixture_workbook(fixtures_dir / "tracker", root / "BLB_TABLES.xlsx")
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        assert not load_workbook_file(conn, workbook).failed
     # What `source: excel` reloads: the same workbook and a tracker folder holding one game.
-    tracker_dir = root / "tracker"
-    tracker_dir.mkdir()
-    (tracker_dir / "18981.json").symlink_to(fixtures_dir / "tracker" / "18981.json")
+    state, workbook, tracker_dir = excel_source(db_url, fixtures_dir, root, ("18981.json",))
     settings = api_settings(db_url, REPO_ROOT, state, max_upload_bytes=MAX_UPLOAD)
     sources = {
         "BENCHSIGHT_WORKBOOK_PATH": str(workbook),

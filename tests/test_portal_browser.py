@@ -20,12 +20,11 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from fixture_league import build_fixture_workbook
+from fixture_league import excel_source
 from portal_browser import SCREENSHOTS, browser, screenshot
 from runs_harness import api_server, api_settings, create_key, wait_terminal, worker_process
 
 from benchsight.config import REPO_ROOT
-from loaders.workbook_load import load_workbook_file
 
 pytestmark = pytest.mark.slow
 BUILD_SECONDS = 240_000  # ms: a full build of the fixture league on a loaded 2-core machine
@@ -34,15 +33,10 @@ BUILD_SECONDS = 240_000  # ms: a full build of the fixture league on a loaded 2-
 @pytest.fixture(scope="module")
 def setup(db_url: str, fixtures_dir: Path, tmp_path_factory):
     root = tmp_path_factory.mktemp("portal")
-    state = root / "state"
-    state.mkdir()
-    workbook = build_fixture_workbook(fixtures_dir / "tracker", root / "BLB_TABLES.xlsx")
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        assert not load_workbook_file(conn, workbook).failed
-    tracker_dir = root / "tracker"
-    tracker_dir.mkdir()
-    for name in ("18981.json", "19038_partial.json"):  # 19038's events carry puck XY
-        (tracker_dir / name).symlink_to(fixtures_dir / "tracker" / name)
+    # 19038's events carry puck XY
+    state, workbook, tracker_dir = excel_source(
+        db_url, fixtures_dir, root, ("18981.json", "19038_partial.json")
+    )
     settings = api_settings(db_url, REPO_ROOT, state)
     sources = {
         "BENCHSIGHT_WORKBOOK_PATH": str(workbook),
