@@ -134,3 +134,7 @@ def admin(setup: dict) -> Iterator[httpx.Client]:
     with client(setup["url"], setup["admin"]) as c:
         c.timeout = 120
         yield c
+
+
+# The trained generated league of the ML modules (one build per session, a copy per module).
+from ml_league import ml_league, ml_league_template  # noqa: E402, F401
