@@ -109,13 +109,14 @@ def ml_views(conn) -> list[str]:
     return first + [n for n in names if n not in first]
 
 
-def refresh_views(conn, progress=None) -> list[tuple[str, float]]:
+def refresh_views(conn, progress=None, only=None) -> list[tuple[str, float]]:
     """REFRESH MATERIALIZED VIEW CONCURRENTLY each ML view (readers keep the old rows until the
-    new ones commit; a view never populated is refreshed plainly). Autocommit connection."""
+    new ones commit; a view never populated is refreshed plainly), or those of `only` that exist.
+    Autocommit connection."""
     import time
 
     done = []
-    for name in ml_views(conn):
+    for name in [n for n in ml_views(conn) if only is None or n in only]:
         started = time.perf_counter()
         populated = conn.execute(
             "select ispopulated from pg_matviews where schemaname = 'ml' and matviewname = %s",

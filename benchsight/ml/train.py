@@ -72,6 +72,9 @@ def train_one(
 ) -> ModelOutcome:
     name = module.NAME
     started = time.perf_counter()
+    if getattr(module, "READS_ML_VIEWS", ()):  # fresh with the versions trained before this model
+        with psycopg.connect(url, autocommit=True) as conn:
+            registry.refresh_views(conn, only=module.READS_ML_VIEWS)
     with psycopg.connect(url) as conn:
         try:
             frame = load_frame(conn, module, schema)
