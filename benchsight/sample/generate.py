@@ -207,6 +207,9 @@ def generate(
                 "shot_share_per_unit": STRENGTH_SHOT_SHARE,
                 "teams": {t.team_id: t.strength for t in league.teams},
             },
+            # The true skill (2-6) of every player, team or spare: what puck touches and credited
+            # goals weight by; the target the player projections' scoring rates rank against.
+            "player_ratings": {p.player_id: p.rating for p in league.players},
             "definitions": DEFINITIONS,
         }
         truth_file.write(json.dumps(header, separators=(",", ":"))[:-1] + ',"games":{')
