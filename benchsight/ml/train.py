@@ -18,13 +18,14 @@ import pandas as pd
 import psycopg
 from psycopg import errors, sql
 
-from benchsight.ml import playoffs, ratings, registry, win_probability, xg
+from benchsight.ml import goalie_projection, playoffs, ratings, registry, win_probability, xg
 from benchsight.ml.base import InsufficientData
 
 MODELS: dict[str, ModuleType] = {
     xg.NAME: xg,
     ratings.NAME: ratings,
     win_probability.NAME: win_probability,
+    goalie_projection.NAME: goalie_projection,
 }
 
 
