@@ -18,7 +18,15 @@ import pandas as pd
 import psycopg
 from psycopg import errors, sql
 
-from benchsight.ml import goalie_projection, playoffs, ratings, registry, win_probability, xg
+from benchsight.ml import (
+    goalie_projection,
+    line_impact,
+    playoffs,
+    ratings,
+    registry,
+    win_probability,
+    xg,
+)
 from benchsight.ml.base import InsufficientData
 
 MODELS: dict[str, ModuleType] = {
@@ -26,6 +34,7 @@ MODELS: dict[str, ModuleType] = {
     ratings.NAME: ratings,
     win_probability.NAME: win_probability,
     goalie_projection.NAME: goalie_projection,
+    line_impact.NAME: line_impact,
 }
 
 
