@@ -96,7 +96,7 @@ def fit(frame: pd.DataFrame) -> FitResult:
         )
     is_train, holdout = split_by_date(frame)
     train, test = _totals(frame[is_train]), _totals(frame[~is_train])
-    both = test.join(train, lsuffix="_test", rsuffix="_train", how="inner")
+    both = test.add_suffix("_test").join(train.add_suffix("_train"), how="inner")
     metrics: dict = {
         "evaluation": (
             "prior fitted on the earliest 80 % of games by date; each goalie's held-out save % "

@@ -21,9 +21,11 @@ from psycopg import errors, sql
 from benchsight.ml import (
     goalie_projection,
     line_impact,
+    player_value,
     playoffs,
     ratings,
     registry,
+    similar_players,
     win_probability,
     xg,
 )
@@ -34,6 +36,8 @@ MODELS: dict[str, ModuleType] = {
     ratings.NAME: ratings,
     win_probability.NAME: win_probability,
     goalie_projection.NAME: goalie_projection,
+    similar_players.NAME: similar_players,
+    player_value.NAME: player_value,
     line_impact.NAME: line_impact,
 }
 
