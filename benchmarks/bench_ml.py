@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 from bench_api import figures, percentile, start_server  # noqa: E402
+from bench_ml_more import more_calls, more_quality  # noqa: E402
 from runs_harness import create_key  # noqa: E402
 from sample_truth import truth_shots  # noqa: E402
 from scratch import configured_server, scratch_database  # noqa: E402
@@ -127,6 +128,7 @@ def quality(url: str, truth: dict) -> None:
     teams = sorted(strengths)
     rho = spearman([float(ratings[t]) for t in teams], [strengths[t] for t in teams])
     print(f"team ratings vs true strengths: Spearman {rho:.3f} (bar 0.8)")
+    more_quality(url, truth, cards)
 
 
 def simulations(url: str) -> None:
@@ -164,6 +166,7 @@ def endpoints(url: str, requests_each: int) -> None:
                                                {"game_id": game_id, "home_score": 2, "away_score": 1,
                                                 "period": 3, "seconds_remaining": 300}),
         }  # fmt: skip
+        calls.update(more_calls(url))
         for name, (method, path, body) in calls.items():
             millis: list[float] = []
             lock = threading.Lock()
