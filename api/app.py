@@ -27,6 +27,7 @@ from api.games.controller import games_routes
 from api.health.controller import HealthController, _version
 from api.lineage.controller import lineage_file, lineage_index
 from api.ml.controller import MlController
+from api.ml.lines import MlLinesController
 from api.ml.more import MlMoreController
 from api.portal.controller import portal, portal_file, root
 from api.portal.data import PortalDataController
@@ -125,6 +126,7 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
             HealthController,
             RunsController,
             MlController,
+            MlLinesController,
             MlMoreController,
             *games_routes(settings),
             *staging_routes(settings),

@@ -39,3 +39,15 @@ def test_predictions_are_refused_with_the_reason(http) -> None:
         assert body["status"] == "insufficient_data"
         assert body["model_name"] == "game_outcome" and "not built" in body["reason"]
         assert not any(isinstance(v, float) for v in body.values())
+
+
+def test_line_endpoints_are_refused_with_the_reason(http) -> None:
+    for answer in (
+        http.post("/api/ml/predict/line-chemistry", json={"player_ids": ["P1", "P2"]}),
+        http.post("/api/ml/optimize/lineup", json={"team_id": "T1"}),
+    ):
+        assert answer.status_code == 200
+        body = answer.json()
+        assert body["status"] == "insufficient_data"
+        assert body["model_name"] == "player_impact" and "not built" in body["reason"]
+        assert not any(isinstance(v, float) for v in body.values())
