@@ -29,6 +29,7 @@ from api.lineage.controller import lineage_file, lineage_index
 from api.ml.controller import MlController
 from api.ml.lines import MlLinesController
 from api.ml.more import MlMoreController
+from api.ml.players import MlPlayersController
 from api.portal.controller import portal, portal_file, root
 from api.portal.data import PortalDataController
 from api.runs.controller import RunsController
@@ -128,6 +129,7 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
             MlController,
             MlLinesController,
             MlMoreController,
+            MlPlayersController,
             *games_routes(settings),
             *staging_routes(settings),
             UploadController,

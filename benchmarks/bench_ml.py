@@ -128,7 +128,43 @@ def quality(url: str, truth: dict) -> None:
     teams = sorted(strengths)
     rho = spearman([float(ratings[t]) for t in teams], [strengths[t] for t in teams])
     print(f"team ratings vs true strengths: Spearman {rho:.3f} (bar 0.8)")
+    players_quality(url, truth, cards.get("player_projection"))
     more_quality(url, truth, cards)
+
+
+def players_quality(url: str, truth: dict, card: dict | None) -> None:
+    """Player projections: the card's half-season MAE, and the projected points per 60 (all games)
+    against the generator's true skill (truth.json player_ratings)."""
+    if card is None:
+        print("player projections: no trained version")
+        return
+    mae = card["points_per_game_mae"]
+    print(f"player projections, second half of the games ({card['skaters']} skaters): points/game"
+          f" MAE {mae['projection']:.4f} vs season-to-date {mae['season_to_date_average']:.4f}, "
+          f"league mean {mae['league_mean']:.4f} (bar: below both); first-half points/60 vs skill "
+          f"rating Spearman {card['spearman_points_per_60_vs_skill_rating']:.3f}")  # fmt: skip
+    with psycopg.connect(url) as conn:
+        got = conn.execute(
+            "select player_id, points_per_60, points_per_game, position from ml.mv_player_projections"
+            " where games >= 3 and position <> 'G'").fetchall()  # fmt: skip
+    skill = truth.get("player_ratings", {})
+    got = [r for r in got if r[0] in skill]
+    if len(got) > 2:
+        for label, i in (("points per 60", 1), ("points per game", 2)):
+            rho = spearman([float(r[i]) for r in got], [skill[r[0]] for r in got])
+            print(f"player projections, all games: {label} vs true skill Spearman {rho:.3f} "
+                  f"over {len(got)} skaters (bar 0.7)")  # fmt: skip
+    ngs = card["next_goal_scorer"]
+    worst = max((abs(b["mean_predicted"] - b["observed_rate"]) for b in ngs["reliability"]),
+                default=None)  # fmt: skip
+    print(f"next goal scorer, held-out goals: {ngs['goals']} goals x dressed skaters "
+          f"({ngs['rows']} rows); log-loss {ngs['log_loss']:.4f} vs uniform "
+          f"{ngs['log_loss_uniform']:.4f}; largest reliability-bin gap {worst}")  # fmt: skip
+    for b in ngs["reliability"]:
+        print(
+            f"  bin {b['bin']:>2}: p {b['p_min']:.4f}-{b['p_max']:.4f}, {b['rows']} rows, "
+            f"predicted {b['mean_predicted']:.4f}, observed {b['observed_rate']:.4f}"
+        )
 
 
 def simulations(url: str) -> None:
@@ -139,6 +175,24 @@ def simulations(url: str) -> None:
     print(f"playoff odds: {odds.simulations} simulations of {int(odds.table.games_remaining.sum() / 2)}"
           f" remaining games for {len(odds.table)} teams in {odds.seconds:.3f} s "
           f"(with reading and writing {time.perf_counter() - started:.3f} s; bar 2 s)")  # fmt: skip
+
+
+def player_calls(url: str) -> dict:
+    """The player endpoints' requests: the skater with the most games, the latest game."""
+    with psycopg.connect(url) as conn:
+        player = conn.execute(
+            "select player_id from ml.mv_player_projections where position <> 'G'"
+            " order by games desc, player_id limit 1").fetchone()  # fmt: skip
+        game = conn.execute("select max(game_id) from ml.mv_player_next_goal").fetchone()
+    if player is None or game[0] is None:
+        return {}
+    pid = {"player_id": player[0]}
+    return {
+        "POST player-stats": ("post", "/api/ml/predict/player-stats", pid),
+        "POST player-next-game": ("post", "/api/ml/predict/player-next-game", pid),
+        "GET breakout-players": ("get", "/api/ml/detect/breakout-players", None),
+        "POST next-goal-scorer": ("post", "/api/ml/predict/next-goal-scorer", {"game_id": game[0]}),
+    }
 
 
 def endpoints(url: str, requests_each: int) -> None:
@@ -167,6 +221,7 @@ def endpoints(url: str, requests_each: int) -> None:
                                                 "period": 3, "seconds_remaining": 300}),
         }  # fmt: skip
         calls.update(more_calls(url))
+        calls.update(player_calls(url))
         for name, (method, path, body) in calls.items():
             millis: list[float] = []
             lock = threading.Lock()

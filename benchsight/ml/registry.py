@@ -18,6 +18,7 @@ REFRESH_ORDER = (
     "mv_team_game_xg",
     "mv_goalie_game_xg",
     "mv_team_ratings",
+    "mv_player_projections",  # read by the other mv_player_* views of player_projection
 )
 
 

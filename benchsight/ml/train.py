@@ -21,6 +21,7 @@ from psycopg import errors, sql
 from benchsight.ml import (
     goalie_projection,
     line_impact,
+    player_projection,
     player_value,
     playoffs,
     ratings,
@@ -39,6 +40,7 @@ MODELS: dict[str, ModuleType] = {
     similar_players.NAME: similar_players,
     player_value.NAME: player_value,
     line_impact.NAME: line_impact,
+    player_projection.NAME: player_projection,
 }
 
 

@@ -1,0 +1,152 @@
+{{ config(
+    materialized='materialized_view',
+    schema='ml',
+    on_configuration_change='apply',
+    indexes=[{'columns': ['player_id'], 'unique': True}],
+) }}
+
+-- Every player of dim_player (and any skater of the facts) with his projection from the active
+-- version of model `player_projection` (benchsight/ml/player_projection.py): his counts over every
+-- tracked game (all seasons, as the model pools them) and, per stat and basis, the posterior
+-- gamma shape (alpha + count) and rate (beta + games, or beta + TOI hours) from his position's
+-- prior; the projected rate is shape / rate. games_remaining: his team's (the team of his latest
+-- game) upcoming games of the current season (season_id: the model's, that of the latest
+-- game). A goalie or a player without games has games = 0.
+
+with model as (
+    select version, parameters ->> 'season_id' as season_id
+    from {{ source('ml', 'model_versions') }}
+    where model_name = 'player_projection' and is_active
+),
+
+coef as (
+    select term, value from {{ source('ml', 'active_coefficients') }}
+    where model_name = 'player_projection'
+),
+
+played as (
+    select
+        p.player_id,
+        p.team_id,
+        p.game_id,
+        s.game_date,
+        case when p.position = 'D' then 'D' else 'F' end as position,
+        p.goals,
+        p.a1 + p.a2 as assists,
+        p.goals + p.a1 + p.a2 as points,
+        p.sog,
+        p.toi_seconds
+    from {{ ref('fact_player_game_stats') }} as p
+    inner join {{ ref('dim_schedule') }} as s on s.game_id = p.game_id
+    where p.player_id is not null and coalesce(p.position, 'F') <> 'G'
+),
+
+totals as (
+    select
+        player_id,
+        mode() within group (order by position) as position,
+        (array_agg(team_id order by game_date desc, game_id desc))[1] as team_id,
+        count(*) as games,
+        count(toi_seconds) as games_with_toi,
+        coalesce(sum(toi_seconds), 0) / 3600.0 as toi_hours,
+        sum(goals)::int as goals,
+        sum(assists)::int as assists,
+        sum(points)::int as points,
+        sum(sog)::int as sog,
+        coalesce(sum(goals) filter (where toi_seconds is not null), 0)::int as goals_toi,
+        coalesce(sum(assists) filter (where toi_seconds is not null), 0)::int as assists_toi,
+        coalesce(sum(points) filter (where toi_seconds is not null), 0)::int as points_toi,
+        coalesce(sum(sog) filter (where toi_seconds is not null), 0)::int as sog_toi,
+        max(game_date) as last_game_date
+    from played
+    group by player_id
+),
+
+players as (
+    select
+        coalesce(t.player_id, d.player_id) as player_id,
+        d.player_full_name as player_name,
+        coalesce(
+            t.position,
+            case d.player_primary_position when 'Defense' then 'D' when 'Goalie' then 'G' else 'F' end
+        ) as position,
+        t.team_id,
+        coalesce(t.games, 0) as games,
+        coalesce(t.games_with_toi, 0) as games_with_toi,
+        coalesce(t.toi_hours, 0) as toi_hours,
+        coalesce(t.goals, 0) as goals,
+        coalesce(t.assists, 0) as assists,
+        coalesce(t.points, 0) as points,
+        coalesce(t.sog, 0) as sog,
+        coalesce(t.goals_toi, 0) as goals_toi,
+        coalesce(t.assists_toi, 0) as assists_toi,
+        coalesce(t.points_toi, 0) as points_toi,
+        coalesce(t.sog_toi, 0) as sog_toi,
+        t.last_game_date
+    from totals as t
+    full join {{ ref('dim_player') }} as d on d.player_id = t.player_id
+),
+
+prior as (
+    select
+        split_part(term, ':', 4) as position,
+        {%- for stat in ['goals', 'assists', 'points', 'sog'] %}
+        {%- for basis in ['game', '60'] %}
+        max(value) filter (where term like 'prior:{{ stat }}:{{ basis }}:%:alpha') as {{ stat }}_{{ basis }}_alpha,
+        max(value) filter (where term like 'prior:{{ stat }}:{{ basis }}:%:beta') as {{ stat }}_{{ basis }}_beta,
+        {%- endfor %}
+        {%- endfor %}
+        count(*) as terms
+    from coef
+    group by split_part(term, ':', 4)
+),
+
+remaining as (
+    select team_id, count(*) as games_remaining
+    from (
+        select s.home_team_id as team_id from {{ ref('dim_schedule') }} as s
+        inner join model as m on m.season_id = s.season_id
+        where s.schedule_type = 'Upcoming'
+        union all
+        select s.away_team_id from {{ ref('dim_schedule') }} as s
+        inner join model as m on m.season_id = s.season_id
+        where s.schedule_type = 'Upcoming'
+    ) as sides
+    where team_id is not null
+    group by team_id
+)
+
+select
+    p.player_id,
+    p.player_name,
+    p.position,
+    p.team_id,
+    m.season_id,
+    p.games,
+    p.games_with_toi,
+    round(p.toi_hours::numeric, 4)::float8 as toi_hours,
+    p.toi_hours / nullif(p.games_with_toi, 0) as toi_hours_per_game,
+    p.goals,
+    p.assists,
+    p.points,
+    p.sog,
+    p.goals_toi,
+    p.assists_toi,
+    p.points_toi,
+    p.sog_toi,
+    p.last_game_date,
+    case when p.team_id is not null then coalesce(r.games_remaining, 0) end as games_remaining,
+    {%- for stat in ['goals', 'assists', 'points', 'sog'] %}
+    pr.{{ stat }}_game_alpha + p.{{ stat }} as {{ stat }}_shape,
+    pr.{{ stat }}_game_beta + p.games as {{ stat }}_rate,
+    (pr.{{ stat }}_game_alpha + p.{{ stat }}) / (pr.{{ stat }}_game_beta + p.games) as {{ stat }}_per_game,
+    pr.{{ stat }}_60_alpha + p.{{ stat }}_toi as {{ stat }}_60_shape,
+    pr.{{ stat }}_60_beta + p.toi_hours as {{ stat }}_60_rate,
+    (pr.{{ stat }}_60_alpha + p.{{ stat }}_toi) / (pr.{{ stat }}_60_beta + p.toi_hours) as {{ stat }}_per_60,
+    {%- endfor %}
+    m.version as model_version
+from players as p
+cross join model as m
+left join prior as pr on pr.position = p.position
+left join remaining as r on r.team_id = p.team_id
+where p.player_id is not null
