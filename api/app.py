@@ -27,6 +27,7 @@ from api.games.controller import games_routes
 from api.health.controller import HealthController, _version
 from api.lineage.controller import lineage_file, lineage_index
 from api.ml.controller import MlController
+from api.ml.dispatch import MlDispatchController
 from api.ml.lines import MlLinesController
 from api.ml.more import MlMoreController
 from api.ml.players import MlPlayersController
@@ -127,6 +128,7 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
             HealthController,
             RunsController,
             MlController,
+            MlDispatchController,
             MlLinesController,
             MlMoreController,
             MlPlayersController,

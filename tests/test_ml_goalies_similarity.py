@@ -322,3 +322,55 @@ def test_injury_risk_is_refused_without_a_number(http: httpx.Client) -> None:
         assert body["status"] == "insufficient_data" and "no injury records" in body["reason"]
         assert "injury_risk_score" not in answer.text
         assert not [v for v in body.values() if isinstance(v, float) and not math.isnan(v)]
+
+
+# --- the generic path ----------------------------------------------------------------------------
+
+
+def test_the_generic_predict_path_dispatches_by_name(league: dict, http: httpx.Client) -> None:
+    from api.ml.dispatch import available
+
+    known = set(available())  # every name whose endpoint module is installed
+    assert {"game_outcome", "goalie_projection", "similar_players", "player_value"} <= known
+
+    url = league["url"]
+    goalie = rows(url, "select min(player_id) from public.fact_goalie_game_stats")[0][0]
+    s1, s2 = [r[0] for r in rows(url, "select player_id from ml.mv_similar_players"
+                                      " group by player_id order by 1 limit 2")]  # fmt: skip
+    t1, t2 = [r[0] for r in rows(url, "select team_id from ml.mv_team_ratings order by 1 limit 2")]
+    pairs = [
+        ({"model": "goalie_projection", "player_id": goalie},
+         ("post", "/api/ml/predict/goalie-stats", {"player_id": goalie})),
+        ({"model": "goalie-stats", "player_id": goalie, "games_remaining": 2},
+         ("post", "/api/ml/predict/goalie-stats", {"player_id": goalie, "games_remaining": 2})),
+        ({"model": "similar_players", "player_id": s1, "limit": 3},
+         ("post", "/api/ml/find/similar-players", {"player_id": s1, "limit": 3})),
+        ({"model": "player_value", "player_ids": [s1, s2]},
+         ("get", f"/api/ml/compare/player-value?player_ids={s1},{s2}", None)),
+        ({"model": "player_value", "player_ids": f"{s1},{s2}"},
+         ("get", f"/api/ml/compare/player-value?player_ids={s1},{s2}", None)),
+        ({"model": "injury_risk"}, ("get", "/api/ml/assess/injury-risk", None)),
+        ({"model": "game_outcome", "home_team": t1, "away_team": t2},
+         ("post", "/api/ml/predict/game-outcome", {"home_team": t1, "away_team": t2})),
+        ({"model": "playoff_probability", "team_id": t1},
+         ("get", f"/api/ml/predict/playoff-probability?team_id={t1}", None)),
+    ]  # fmt: skip
+    for generic, (method, path, body) in pairs:
+        direct = http.request(method, path, json=body) if body else http.get(path)
+        answer = http.post("/api/ml/predict", json=generic)
+        assert (answer.status_code, answer.json()) == (direct.status_code, direct.json()), generic
+    # The endpoint's own errors come through: one player to compare, an unknown goalie.
+    answer = http.post("/api/ml/predict", json={"model": "player_value", "player_ids": [s1]})
+    assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == "player_ids"
+    answer = http.post("/api/ml/predict", json={"model": "goalie_projection", "player_id": "P9"})
+    assert answer.status_code == 404 and "P9" in answer.json()["detail"]
+    answer = http.post("/api/ml/predict", json={"model": "goalie_projection", "player": goalie})
+    assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == "player"
+    # An unknown or missing name: 400 naming the known ones.
+    for body in ({"model": "crystal_ball"}, {}, {"model": ["goalie_projection"]}):
+        answer = http.post("/api/ml/predict", json=body)
+        assert answer.status_code == 400, body
+        error = answer.json()
+        assert error["errors"][0]["field"] == "model"
+        assert set(error["errors"][0]["values"]) == known
+        assert all(name in error["detail"] for name in known)
