@@ -67,7 +67,10 @@ def profiles(frame: pd.DataFrame) -> pd.DataFrame:
     per60 = tracked.groupby("player_id")[["toi_seconds", *PER_60]].sum()
     out = pd.DataFrame(index=per60.index.union(f["player_id"].unique()))
     g = f.groupby("player_id")
-    out["group"] = g["position"].agg(lambda s: s.mode().sort_values().iloc[0])
+    # the position he played most (ties: the first alphabetically)
+    played = f.groupby(["player_id", "position"]).size().rename("n").reset_index()
+    played = played.sort_values(["player_id", "n", "position"], ascending=[True, False, True])
+    out["group"] = played.drop_duplicates("player_id").set_index("player_id")["position"]
     out["games"] = g.size()
     out["games_with_toi"] = tracked.groupby("player_id").size().reindex(out.index).fillna(0)
     out["toi_minutes"] = per60["toi_seconds"].reindex(out.index).fillna(0) / 60
@@ -118,24 +121,27 @@ def nearest(z: pd.DataFrame, groups: pd.Series) -> pd.Series:
 
 
 def band_agreement(prof: pd.DataFrame, nn: pd.Series) -> dict:
-    bands = prof["skill_rating"].map(skill_band)
-    players = [p for p in nn.index if bands.get(p) is not None and bands.get(nn[p]) is not None]
+    pool = prof.loc[nn.index, ["group"]].assign(
+        band=prof.loc[nn.index, "skill_rating"].map(skill_band)
+    )
+    rated = pool[pool["band"].notna()]
+    players = [p for p in rated.index if nn[p] in rated.index]
     if not players:
         return {"rated_players": 0}
-    same = np.mean([bands[p] == bands[nn[p]] for p in players])
-    pool = prof.loc[prof.index.isin(nn.index)]
-    chance_any, chance_group = [], []
-    for p in players:
-        others = pool.drop(index=p)
-        rated = others[others["skill_rating"].notna()]
-        ob = rated["skill_rating"].map(skill_band)
-        chance_any.append(np.mean((ob == bands[p]) & (rated["group"] == prof.at[p, "group"])))
-        in_group = ob[rated["group"] == prof.at[p, "group"]]
-        chance_group.append(np.mean(in_group == bands[p]) if len(in_group) else np.nan)
+    band, group = rated["band"], rated["group"]
+    same = float(np.mean([band[p] == band[nn[p]] for p in players]))
+    # others (the player himself excluded) sharing his group and band, his group, any group
+    cell = rated.groupby(["group", "band"]).size()
+    in_group = group.value_counts()
+    same_cell = np.array([cell[(group[p], band[p])] - 1 for p in players], dtype=float)
+    group_others = np.array([in_group[group[p]] - 1 for p in players], dtype=float)
+    chance_any = same_cell / (len(rated) - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        chance_group = np.where(group_others > 0, same_cell / group_others, np.nan)
     return {
         "rated_players": len(players),
-        "nn_same_position_and_band_rate": float(same),
-        "chance_same_position_and_band_rate": float(np.mean(chance_any)),
+        "nn_same_position_and_band_rate": same,
+        "chance_same_position_and_band_rate": float(chance_any.mean()),
         "chance_same_band_within_position_rate": float(np.nanmean(chance_group)),
         "bands": "current_skill_rating 2-3 low, 4 mid, 5-6 high",
     }
