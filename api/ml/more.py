@@ -61,8 +61,8 @@ class GoalieStats(Struct):
     games: int
     shots_against: int
     saves: int
-    save_pct: float
-    """Observed saves / shots on goal over his tracked games."""
+    save_pct: float | None
+    """Observed saves / shots on goal over his tracked games (null: no shot on goal faced)."""
     gsax: float | None
     """Observed GSAx (xGA of the unblocked attempts he faced - goals on them)."""
     shrink_weight: float
