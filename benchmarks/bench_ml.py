@@ -135,6 +135,8 @@ def quality(url: str, truth: dict) -> None:
 def players_quality(url: str, truth: dict, card: dict | None) -> None:
     """Player projections: the card's half-season MAE, and the projected points per 60 (all games)
     against the generator's true skill (truth.json player_ratings)."""
+    from scipy.stats import spearmanr
+
     if card is None:
         print("player projections: no trained version")
         return
@@ -142,16 +144,25 @@ def players_quality(url: str, truth: dict, card: dict | None) -> None:
     print(f"player projections, second half of the games ({card['skaters']} skaters): points/game"
           f" MAE {mae['projection']:.4f} vs season-to-date {mae['season_to_date_average']:.4f}, "
           f"league mean {mae['league_mean']:.4f} (bar: below both); first-half points/60 vs skill "
-          f"rating Spearman {card['spearman_points_per_60_vs_skill_rating']:.3f}")  # fmt: skip
+          f"rating Spearman {card['spearman_points_per_60_vs_skill_rating']:.3f}, points per "
+          f"on-ice goal {card.get('spearman_points_share_vs_skill_rating') or 0:.3f}")  # fmt: skip
     with psycopg.connect(url) as conn:
         got = conn.execute(
-            "select player_id, points_per_60, points_per_game, position from ml.mv_player_projections"
+            "select player_id, points_per_60, points_per_game, points_share, sog_share"
+            " from ml.mv_player_projections"
             " where games >= 3 and position <> 'G'").fetchall()  # fmt: skip
     skill = truth.get("player_ratings", {})
     got = [r for r in got if r[0] in skill]
     if len(got) > 2:
-        for label, i in (("points per 60", 1), ("points per game", 2)):
-            rho = spearman([float(r[i]) for r in got], [skill[r[0]] for r in got])
+        labels = (
+            "points per 60",
+            "points per game",
+            "points per on-ice goal",
+            "SOG per on-ice SOG",
+        )
+        for i, label in enumerate(labels, start=1):
+            # Tie-aware (average ranks): the true skill takes 5 values.
+            rho = spearmanr([float(r[i]) for r in got], [skill[r[0]] for r in got]).statistic
             print(f"player projections, all games: {label} vs true skill Spearman {rho:.3f} "
                   f"over {len(got)} skaters (bar 0.7)")  # fmt: skip
     ngs = card["next_goal_scorer"]

@@ -50,6 +50,10 @@ class StatProjection(Struct):
     per_60: float | None
     """Posterior mean per 60 minutes of TOI (null when none of his games has usable shifts)."""
     per_60_interval: list[float] | None
+    share: float | None
+    """Posterior mean of his count per team goal while he was on the ice (sog: per team shot on
+    goal while he was on): his part of the on-ice production, free of his team's level (null
+    without usable shifts)."""
     rest_of_season: float
     """Expected count over games_remaining: per_game x games_remaining."""
     rest_of_season_interval: list[float]
@@ -258,6 +262,7 @@ class PlayerService:
                 per_60_interval=[round(h["per_game_low"], 4), round(h["per_game_high"], 4)]
                 if h
                 else None,
+                share=round(p[f"{stat}_share"], 4) if has_toi else None,
                 rest_of_season=round(g["total"], 4),
                 rest_of_season_interval=[g["total_low"], g["total_high"]],
             )

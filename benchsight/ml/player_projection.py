@@ -1,7 +1,8 @@
 """Player projections: empirical-Bayes (gamma-Poisson) shrinkage of every skater's scoring rates.
 
 For each stat (goals, assists, points, shots on goal), each position (F, D) and each exposure
-basis (per game, and per 60 minutes of TOI), a skater's count over his games is Poisson with mean
+basis (per game; per 60 minutes of TOI; and per on-ice event of his team, the "share": points per
+team goal while he was on the ice, SOG per team shot on goal while he was on), a skater's count over his games is Poisson with mean
 exposure x rate, and the true rates of a position are Gamma(alpha, beta) (shape, rate). The prior
 (alpha, beta) is fitted by maximum marginal likelihood (the negative binomial of the counts,
 type-II maximum likelihood, started from the method-of-moments estimate; alpha is bounded to
@@ -22,7 +23,9 @@ Evaluation: the tracked games split in two halves by date; the prior and posteri
 the first half predict each skater's points per game in the second half (skaters who played in
 both), MAE weighted by second-half games, against the skater's first-half average and the league
 mean (every skater's first-half points per game); and the rank agreement (Spearman) of the
-projected points per 60 with the league's skill rating (dim_player.current_skill_rating).
+projected points per 60, per game and per on-ice goal (share) with the league's skill rating
+(dim_player.current_skill_rating). The share removes his team's level (a strong team's skaters
+score more per 60 whatever their own skill), so it ranks skill best.
 Next goal scorer: each held-out goal (second half) against the dressed skaters of its game, the
 probability that a skater scored it = his goals-per-60 rate x his expected TOI over the sum over
 both rosters (`next_goal_shares`), reliability table over those (goal, skater) rows.
@@ -48,13 +51,16 @@ DESCRIPTION = (
 )
 STATS = ("goals", "assists", "points", "sog")
 POSITIONS = ("F", "D")
-BASES = ("game", "60")
+BASES = ("game", "60", "share")
+# The exposure of the "share" basis: his team's goals while he was on the ice (goals, assists,
+# points) or its shots on goal (sog): his share of the on-ice production, free of his team's level.
+SHARE_EXPOSURE = {"goals": "gf_on_ice", "assists": "gf_on_ice", "points": "gf_on_ice", "sog": "sf"}
 LEVEL = 0.9
 ALPHA_BOUNDS = (0.05, 10_000.0)
 MIN_SKATERS = 4  # per position, to fit its prior
 MIN_GAMES = 10
 MIN_PLAYER_GAMES = 3  # a skater's projection needs this many games (the API refuses below it)
-SPEC = f"player_projection/1 level={LEVEL} alpha_bounds={ALPHA_BOUNDS} min_skaters={MIN_SKATERS}"
+SPEC = f"player_projection/2 level={LEVEL} alpha_bounds={ALPHA_BOUNDS} min_skaters={MIN_SKATERS}"
 
 QUERY = """
     select p.game_id, s.game_date, s.season_id, p.player_id, p.team_id,
@@ -62,6 +68,7 @@ QUERY = """
         p.goals::int as goals, (p.a1 + p.a2)::int as assists,
         (p.goals + p.a1 + p.a2)::int as points, p.sog::int as sog,
         p.toi_seconds::float8 as toi_seconds, p.shifts::int as shifts,
+        p.gf_on_ice::float8 as gf_on_ice, p.sf::float8 as sf,
         d.current_skill_rating::float8 as skill_rating
     from {schema}.fact_player_game_stats as p
     inner join {schema}.dim_schedule as s on s.game_id = p.game_id
@@ -107,6 +114,8 @@ def player_totals(frame: pd.DataFrame) -> pd.DataFrame:
     for stat in STATS:
         out[stat] = grp[stat].sum()
         out[f"{stat}_toi"] = f[f["has_toi"]].groupby("player_id")[stat].sum()
+    for col in ("gf_on_ice", "sf"):
+        out[col] = f[f["has_toi"]].groupby("player_id")[col].sum()
     return out.fillna(0)
 
 
@@ -117,9 +126,7 @@ def fit_priors(totals: pd.DataFrame) -> dict[str, float]:
         t = totals[totals["position"] == pos]
         for stat in STATS:
             for basis in BASES:
-                x, n = (
-                    (t[stat], t["games"]) if basis == "game" else (t[f"{stat}_toi"], t["toi_hours"])
-                )
+                x, n = _count_exposure(t, stat, basis)
                 keep = n.to_numpy() > 0
                 if keep.sum() < MIN_SKATERS:
                     continue
@@ -133,12 +140,16 @@ def posterior_means(totals: pd.DataFrame, coef: dict, stat: str, basis: str) -> 
     """(alpha + count) / (beta + exposure) per skater (NaN when his position has no prior)."""
     a = totals["position"].map(lambda p: coef.get(f"prior:{stat}:{basis}:{p}:alpha", np.nan))
     b = totals["position"].map(lambda p: coef.get(f"prior:{stat}:{basis}:{p}:beta", np.nan))
-    x, n = (
-        (totals[stat], totals["games"])
-        if basis == "game"
-        else (totals[f"{stat}_toi"], totals["toi_hours"])
-    )
+    x, n = _count_exposure(totals, stat, basis)
     return (a + x) / (b + n)
+
+
+def _count_exposure(t: pd.DataFrame, stat: str, basis: str) -> tuple[pd.Series, pd.Series]:
+    if basis == "game":
+        return t[stat], t["games"]
+    if basis == "60":
+        return t[f"{stat}_toi"], t["toi_hours"]
+    return t[f"{stat}_toi"], t[SHARE_EXPOSURE[stat]]
 
 
 def interval(shape: float, rate: float, games: float, level: float = LEVEL) -> dict:
@@ -193,6 +204,7 @@ def evaluate(frame: pd.DataFrame) -> dict:
         return float((np.abs(pred - actual) * w).sum() / w.sum())
 
     rate60 = posterior_means(tt, coef, "points", "60")
+    share = posterior_means(tt, coef, "points", "share")
     skill = train.groupby("player_id")["skill_rating"].first()
     # Next-goal shares on the held-out goals: every skater who dressed, his first-half goals per
     # 60 x his first-half mean TOI (unknown skaters get their position's prior mean rate and the
@@ -239,6 +251,7 @@ def evaluate(frame: pd.DataFrame) -> dict:
         },
         "spearman_points_per_60_vs_skill_rating": _spearman(rate60, skill.reindex(rate60.index)),
         "spearman_points_per_game_vs_skill_rating": _spearman(proj, skill.reindex(proj.index)),
+        "spearman_points_share_vs_skill_rating": _spearman(share, skill.reindex(share.index)),
         "next_goal_scorer": {
             "evaluation": (
                 "each second-half goal against every skater who dressed in its game: P(skater "

@@ -9,9 +9,11 @@
 -- version of model `player_projection` (benchsight/ml/player_projection.py): his counts over every
 -- tracked game (all seasons, as the model pools them) and, per stat and basis, the posterior
 -- gamma shape (alpha + count) and rate (beta + games, or beta + TOI hours) from his position's
--- prior; the projected rate is shape / rate. games_remaining: his team's (the team of his latest
--- game) upcoming games of the current season (season_id: the model's, that of the latest
--- game). A goalie or a player without games has games = 0.
+-- prior; the projected rate is shape / rate. Bases: per game, per 60 (TOI hours) and share (per
+-- team goal while he was on the ice; for sog, per team shot on goal while he was on).
+-- games_remaining: his team's (the team of his latest game) upcoming games of the current season
+-- (season_id: the model's, that of the latest game). A goalie or a player without games has
+-- games = 0.
 
 with model as (
     select version, parameters ->> 'season_id' as season_id
@@ -35,7 +37,9 @@ played as (
         p.a1 + p.a2 as assists,
         p.goals + p.a1 + p.a2 as points,
         p.sog,
-        p.toi_seconds
+        p.toi_seconds,
+        p.gf_on_ice,
+        p.sf
     from {{ ref('fact_player_game_stats') }} as p
     inner join {{ ref('dim_schedule') }} as s on s.game_id = p.game_id
     where p.player_id is not null and coalesce(p.position, 'F') <> 'G'
@@ -57,6 +61,8 @@ totals as (
         coalesce(sum(assists) filter (where toi_seconds is not null), 0)::int as assists_toi,
         coalesce(sum(points) filter (where toi_seconds is not null), 0)::int as points_toi,
         coalesce(sum(sog) filter (where toi_seconds is not null), 0)::int as sog_toi,
+        coalesce(sum(gf_on_ice) filter (where toi_seconds is not null), 0)::int as gf_on_ice,
+        coalesce(sum(sf) filter (where toi_seconds is not null), 0)::int as sf_on_ice,
         max(game_date) as last_game_date
     from played
     group by player_id
@@ -82,6 +88,8 @@ players as (
         coalesce(t.assists_toi, 0) as assists_toi,
         coalesce(t.points_toi, 0) as points_toi,
         coalesce(t.sog_toi, 0) as sog_toi,
+        coalesce(t.gf_on_ice, 0) as gf_on_ice,
+        coalesce(t.sf_on_ice, 0) as sf_on_ice,
         t.last_game_date
     from totals as t
     full join {{ ref('dim_player') }} as d on d.player_id = t.player_id
@@ -91,7 +99,7 @@ prior as (
     select
         split_part(term, ':', 4) as position,
         {%- for stat in ['goals', 'assists', 'points', 'sog'] %}
-        {%- for basis in ['game', '60'] %}
+        {%- for basis in ['game', '60', 'share'] %}
         max(value) filter (where term like 'prior:{{ stat }}:{{ basis }}:%:alpha') as {{ stat }}_{{ basis }}_alpha,
         max(value) filter (where term like 'prior:{{ stat }}:{{ basis }}:%:beta') as {{ stat }}_{{ basis }}_beta,
         {%- endfor %}
@@ -134,6 +142,8 @@ select
     p.assists_toi,
     p.points_toi,
     p.sog_toi,
+    p.gf_on_ice,
+    p.sf_on_ice,
     p.last_game_date,
     case when p.team_id is not null then coalesce(r.games_remaining, 0) end as games_remaining,
     {%- for stat in ['goals', 'assists', 'points', 'sog'] %}
@@ -143,6 +153,10 @@ select
     pr.{{ stat }}_60_alpha + p.{{ stat }}_toi as {{ stat }}_60_shape,
     pr.{{ stat }}_60_beta + p.toi_hours as {{ stat }}_60_rate,
     (pr.{{ stat }}_60_alpha + p.{{ stat }}_toi) / (pr.{{ stat }}_60_beta + p.toi_hours) as {{ stat }}_per_60,
+    {%- set on_ice = 'sf_on_ice' if stat == 'sog' else 'gf_on_ice' %}
+    pr.{{ stat }}_share_alpha + p.{{ stat }}_toi as {{ stat }}_share_shape,
+    pr.{{ stat }}_share_beta + p.{{ on_ice }} as {{ stat }}_share_rate,
+    (pr.{{ stat }}_share_alpha + p.{{ stat }}_toi) / (pr.{{ stat }}_share_beta + p.{{ on_ice }}) as {{ stat }}_share,
     {%- endfor %}
     m.version as model_version
 from players as p
