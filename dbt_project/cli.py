@@ -36,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=[],
         metavar="GAME_ID",
-        help="rebuild only these games: the incremental models and everything downstream (BENCHSIGHT_GAME_IDS)",
+        help="rebuild only these games: the incremental models and everything downstream "
+        "(BENCHSIGHT_GAME_IDS), then refresh the ML views concurrently",
     )
     build.add_argument(
         "--full-refresh", action="store_true", help="rebuild incremental models from scratch"
@@ -84,7 +85,30 @@ def _build(args: argparse.Namespace) -> int:
         cancel.set()
         raise
     _print_summary(outcome, target)
-    return 0 if outcome.status == "succeeded" else 1
+    if outcome.status != "succeeded":
+        return 1
+    if args.games:
+        return _refresh_ml_views(database_url())
+    return 0
+
+
+def _refresh_ml_views(url: str) -> int:
+    """A game build leaves the ML views out (selection.GAME_EXCLUDE): refresh them concurrently,
+    as the worker's ML step does, so their predictions include the games just built."""
+    import psycopg
+
+    from benchsight.ml.registry import ml_views, refresh_views
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        if not ml_views(conn):
+            return 0
+        try:
+            done = refresh_views(conn)
+        except psycopg.Error as exc:
+            print(f"benchsight build: refreshing the ML views failed: {exc}", file=sys.stderr)
+            return 1
+    print(f"  ML views:     {len(done)} refreshed in {sum(s for _, s in done):.1f} s")
+    return 0
 
 
 class _ProgressPrinter:

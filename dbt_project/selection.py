@@ -28,8 +28,12 @@ from pathlib import Path
 
 GAME_SELECTOR = "config.materialized:incremental+"
 # A game build leaves out dbt's unit tests: they check a model's logic on fixed rows, which a new
-# game cannot change (full builds and CI run them); each costs a model build of its own.
-GAME_EXCLUDE = ("resource_type:unit_test",)
+# game cannot change (full builds and CI run them); each costs a model build of its own. It also
+# leaves out the ML views (models/ml): dbt would REFRESH each one plainly, locking out their
+# readers, only for the ML step to refresh them again; the worker's ML step (api/ml/run_step.py)
+# and `benchsight build --games` refresh them CONCURRENTLY after the build instead.
+ML_VIEWS = "path:models/ml"
+GAME_EXCLUDE = ("resource_type:unit_test", ML_VIEWS)
 GAME_IDS_VAR = "game_ids"
 GAME_IDS_ENV = "BENCHSIGHT_GAME_IDS"
 

@@ -157,7 +157,7 @@ def test_excluding_games_without_naming_any_builds_every_other_game(setup, http)
     run = response.json()
     assert run["selection"] == {
         "select": ["config.materialized:incremental+,games"],
-        "exclude": ["resource_type:unit_test"],
+        "exclude": ["resource_type:unit_test", "path:models/ml"],
         "vars": {"game_ids": [101, 103]},
     }
     final = wait_terminal(http, run["run_id"])
@@ -390,7 +390,7 @@ def test_a_due_schedule_queues_a_run_that_the_worker_builds(setup):
                 "config.materialized:incremental+,games",
                 "config.materialized:incremental+,season",
             ],
-            "exclude": ["season", "resource_type:unit_test"],
+            "exclude": ["season", "resource_type:unit_test", "path:models/ml"],
             "vars": {"game_ids": [103]},
         }
         steps = admin.get(f"/api/etl/runs/{started[0]}/steps").json()["steps"]
