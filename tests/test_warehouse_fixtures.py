@@ -17,6 +17,8 @@ from api_checks import rows
 from dbt_harness import run_dbt
 from fixture_league import OFFICIAL_FINALS, build_fixture_workbook, read_game
 
+from benchsight.ml.registry import refresh_views
+from dbt_project.selection import game_selection
 from loaders.tables import GAME_TABLES
 from loaders.tracking import load_tracking_paths
 from loaders.workbook_load import load_workbook_file
@@ -345,6 +347,29 @@ def table_digests(db_url: str) -> dict[tuple[str, int], str]:
     return digests
 
 
+PUBLISHED_RELATIONS = """
+    select format('%I.%I', n.nspname, c.relname)
+    from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
+    where (n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm'))
+        or (n.nspname = 'ml' and c.relkind = 'm')
+    order by 1
+"""
+
+
+def published_digests(db_url: str) -> dict[str, str]:
+    """md5 of every published relation's rows (tables, views and materialized views of the marts'
+    schema, and the ML views), whole: equal digests, equal relations."""
+    with psycopg.connect(db_url) as conn:
+        names = [r[0] for r in conn.execute(PUBLISHED_RELATIONS)]
+        return {
+            name: conn.execute(
+                f"select count(*) || ':' || coalesce(md5(string_agg(t::text, '|' order by t::text)), '')"
+                f" from {name} as t"
+            ).fetchone()[0]
+            for name in names
+        }
+
+
 def row_versions(db_url: str, game_id: int) -> dict[str, set[str]]:
     """xmin of every row of a game: unchanged xmins mean the rows were not rewritten."""
     with psycopg.connect(db_url) as conn:
@@ -370,15 +395,26 @@ def test_incremental_rebuild_of_one_game_equals_a_full_rebuild(
         )
     assert outcome.outcome == "replaced"
 
-    done = run_dbt(warehouse, "build", games="18969")
+    # The selection a game build runs (benchsight build --games, the API's single mode).
+    game = game_selection([18969])
+    done = run_dbt(
+        warehouse, "build", "--select", *game.select, "--exclude", *game.exclude, games="18969"
+    )
     assert done.returncode == 0, done.stdout[-4000:]
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        refresh_views(conn)  # as the worker's ML step and `benchsight build --games` do
     assert rows(warehouse, "select count(*) from fact_shifts where game_id = 18969") == [(100,)]
     assert row_versions(warehouse, 18981) == untouched_before
     incremental = table_digests(warehouse)
+    published = published_digests(warehouse)
+    assert {"public.fact_events", "public.dim_player", "ml.mv_shot_xg"} <= set(published)
 
     done = run_dbt(warehouse, "build", "--full-refresh")
     assert done.returncode == 0, done.stdout[-4000:]
     assert table_digests(warehouse) == incremental
+    full = published_digests(warehouse)
+    assert set(full) == set(published)
+    assert {name for name in full if full[name] != published[name]} == set()
 
 
 def test_a_new_game_and_a_game_that_lost_its_shifts_build_alone_as_in_a_full_build(

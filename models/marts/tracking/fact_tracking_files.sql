@@ -1,4 +1,8 @@
-with files as (select * from {{ ref('stg_tracker__files') }})
+{{ incremental_by_game_config() }}
+
+-- Incremental by game like the facts: a game build (a file just loaded) rebuilds its game's rows,
+-- so the list of files seen never lags behind the game's numbers.
+with files as (select * from {{ ref('stg_tracker__files') }} where {{ games_to_build() }})
 
 select
     file_seen_id,
@@ -15,5 +19,6 @@ select
     event_player_count,
     is_chosen,
     reason,
-    seen_at
+    seen_at,
+    load_id
 from files
