@@ -178,6 +178,51 @@ def players_quality(url: str, truth: dict, card: dict | None) -> None:
         )
 
 
+def line_calls(url: str) -> dict:
+    """The line endpoints' requests: the pair with the most time together, the team with the most
+    registered skaters."""
+    with psycopg.connect(url) as conn:
+        pair = conn.execute(
+            "select player_ids from ml.mv_line_chemistry where unit_type = 'pair'"
+            " order by toi_together_s desc limit 1").fetchone()  # fmt: skip
+        team = conn.execute(
+            "select team_id from ml.mv_player_impact where team_id is not null"
+            " group by team_id order by count(*) desc, team_id limit 1").fetchone()  # fmt: skip
+    if not pair or not team:
+        return {}
+    return {
+        "POST line-chemistry": ("post", "/api/ml/predict/line-chemistry", {"player_ids": pair[0]}),
+        "POST optimize/lineup": ("post", "/api/ml/optimize/lineup", {"team_id": team[0]}),
+    }
+
+
+def lines_quality(url: str) -> None:
+    """The player_impact card: held-out error against the no-player baseline, the ranking against
+    the league's skill rating (the generator's true skill); the chemistry view's size."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "select metrics, parameters from ml.model_versions"
+            " where model_name = 'player_impact' and is_active").fetchone()  # fmt: skip
+        units = conn.execute(
+            "select unit_type, count(*), avg(toi_together_s) from ml.mv_line_chemistry"
+            " group by unit_type order by unit_type").fetchall()  # fmt: skip
+    if row is None:
+        print("player_impact: no active version")
+        return
+    m, p = row
+    for target in ("xg", "goals"):
+        t = m[target]
+        print(f"player_impact {target}: held-out weighted MSE per 60 {t['holdout_wmse']:.3f} vs "
+              f"no-player baseline {t['baseline_wmse']:.3f} (alpha {t['alpha']:g}, "
+              f"{t['holdout_rows']} held-out stint sides)")  # fmt: skip
+    r = m["skill_rank"]
+    print(f"player_impact: Spearman of net impact with true skill: xG {r.get('spearman_net_xg')}, "
+          f"goals {r.get('spearman_net_goals')} ({r['players']} skaters >= "
+          f"{r['min_seconds']:.0f} s; {p['stints']} stints)")  # fmt: skip
+    for unit_type, n, toi in units:
+        print(f"line chemistry: {n} {unit_type}s, mean {float(toi) / 60:.1f} min together")
+
+
 def simulations(url: str) -> None:
     with psycopg.connect(url) as conn:
         started = time.perf_counter()
@@ -232,6 +277,7 @@ def endpoints(url: str, requests_each: int) -> None:
                                                 "period": 3, "seconds_remaining": 300}),
         }  # fmt: skip
         calls.update(more_calls(url))
+        calls.update(line_calls(url))
         calls.update(player_calls(url))
         for name, (method, path, body) in calls.items():
             millis: list[float] = []
@@ -280,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, seconds in report.refreshed:
             print(f"  refresh ml.{name:<22} {seconds:6.2f} s")
         quality(url, truth)
+        lines_quality(url)
         simulations(url)
         endpoints(url, args.requests)
     return 0
