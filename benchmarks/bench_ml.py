@@ -145,10 +145,12 @@ def players_quality(url: str, truth: dict, card: dict | None) -> None:
           f" MAE {mae['projection']:.4f} vs season-to-date {mae['season_to_date_average']:.4f}, "
           f"league mean {mae['league_mean']:.4f} (bar: below both); first-half points/60 vs skill "
           f"rating Spearman {card['spearman_points_per_60_vs_skill_rating']:.3f}, points per "
-          f"on-ice goal {card.get('spearman_points_share_vs_skill_rating') or 0:.3f}")  # fmt: skip
+          f"on-ice goal {card.get('spearman_points_share_vs_skill_rating') or 0:.3f}, share index "
+          f"{card.get('spearman_points_share_index_vs_skill_rating') or 0:.3f}")  # fmt: skip
     with psycopg.connect(url) as conn:
         got = conn.execute(
-            "select player_id, points_per_60, points_per_game, points_share, sog_share"
+            "select player_id, points_per_60, points_per_game, points_share, sog_share,"
+            " points_share_index"
             " from ml.mv_player_projections"
             " where games >= 3 and position <> 'G'").fetchall()  # fmt: skip
     skill = truth.get("player_ratings", {})
@@ -159,6 +161,7 @@ def players_quality(url: str, truth: dict, card: dict | None) -> None:
             "points per game",
             "points per on-ice goal",
             "SOG per on-ice SOG",
+            "points share index (over the position's mean share)",
         )
         for i, label in enumerate(labels, start=1):
             # Tie-aware (average ranks): the true skill takes 5 values.

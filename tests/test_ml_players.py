@@ -128,7 +128,8 @@ def test_the_view_is_the_posterior_from_the_marts(league: dict) -> None:
         for r in rows(
             url,
             "select player_id, games, points_per_game, goals_per_60, sog_per_game,"
-            " position, games_remaining, points_share from ml.mv_player_projections",
+            " position, games_remaining, points_share, points_share_index"
+            " from ml.mv_player_projections",
         )
     }
     upcoming = defaultdict(int)
@@ -140,7 +141,7 @@ def test_the_view_is_the_posterior_from_the_marts(league: dict) -> None:
     assert {p for p, v in view.items() if v[0] > 0} == set(t)
     for pid, v in t.items():
         pos = v["position"]
-        games, ppg, g60, sogpg, vpos, remaining, share = view[pid]
+        games, ppg, g60, sogpg, vpos, remaining, share, index = view[pid]
         assert (games, vpos, remaining) == (v["games"], pos, upcoming[v["team"]])
         pa, pb = coef[f"prior:points:game:{pos}:alpha"], coef[f"prior:points:game:{pos}:beta"]
         assert ppg == pytest.approx((pa + v["points"]) / (pb + v["games"]), rel=1e-9)
@@ -150,6 +151,7 @@ def test_the_view_is_the_posterior_from_the_marts(league: dict) -> None:
         assert g60 == pytest.approx((ga + v["goals_toi"]) / (gb + v["hours"]), rel=1e-6)
         qa, qb = coef[f"prior:points:share:{pos}:alpha"], coef[f"prior:points:share:{pos}:beta"]
         assert share == pytest.approx((qa + v["points_toi"]) / (qb + v["gf"]), rel=1e-9)
+        assert index == pytest.approx(share / (qa / qb), rel=1e-9)
     # Shrinkage: every projected rate lies between the skater's own average and the prior mean.
     for pid, v in t.items():
         pos = v["position"]
@@ -161,13 +163,13 @@ def test_the_view_is_the_posterior_from_the_marts(league: dict) -> None:
 def test_projected_scoring_ranks_with_the_true_skill(league: dict) -> None:
     url, truth = league["url"], league["truth"]
     skill = truth["player_ratings"]
-    got = rows(url, "select player_id, points_share from ml.mv_player_projections"
+    got = rows(url, "select player_id, points_share_index from ml.mv_player_projections"
                " where games >= 3 and position <> 'G'")  # fmt: skip
     rho = spearmanr([r[1] for r in got], [skill[r[0]] for r in got]).statistic
-    print(f"Spearman of points per on-ice goal with the true skill on 40 games: {rho:.3f}")
-    # 40 tracked games are too few for the 0.7 bar (600 games: bench_ml.py); the
-    # ranking must still lean the right way.
-    assert rho > 0
+    print(f"Spearman of the points share index with the true skill on 40 games: {rho:.3f}")
+    # 40 tracked games are too few for the 0.7 bar (on 600 games: benchmarks/bench_ml.py);
+    # this league's index ranks at 0.41, asserted with a margin.
+    assert rho > 0.3
 
 
 def test_player_stats_answers(league: dict, http: httpx.Client) -> None:

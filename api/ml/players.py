@@ -54,6 +54,9 @@ class StatProjection(Struct):
     """Posterior mean of his count per team goal while he was on the ice (sog: per team shot on
     goal while he was on): his part of the on-ice production, free of his team's level (null
     without usable shifts)."""
+    share_index: float | None
+    """share / his position's mean share (1 = average for his position): the projected scoring
+    rate free of his team's and his position's level, the one that ranks skill."""
     rest_of_season: float
     """Expected count over games_remaining: per_game x games_remaining."""
     rest_of_season_interval: list[float]
@@ -263,6 +266,7 @@ class PlayerService:
                 if h
                 else None,
                 share=round(p[f"{stat}_share"], 4) if has_toi else None,
+                share_index=round(p[f"{stat}_share_index"], 4) if has_toi else None,
                 rest_of_season=round(g["total"], 4),
                 rest_of_season_interval=[g["total_low"], g["total_high"]],
             )

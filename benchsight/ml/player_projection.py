@@ -25,7 +25,8 @@ both), MAE weighted by second-half games, against the skater's first-half averag
 mean (every skater's first-half points per game); and the rank agreement (Spearman) of the
 projected points per 60, per game and per on-ice goal (share) with the league's skill rating
 (dim_player.current_skill_rating). The share removes his team's level (a strong team's skaters
-score more per 60 whatever their own skill), so it ranks skill best.
+score more per 60 whatever their own skill), and the share index (his share over his position's
+prior mean share) removes the position's level too: it is the scoring rate that ranks skill.
 Next goal scorer: each held-out goal (second half) against the dressed skaters of its game, the
 probability that a skater scored it = his goals-per-60 rate x his expected TOI over the sum over
 both rosters (`next_goal_shares`), reliability table over those (goal, skater) rows.
@@ -60,7 +61,7 @@ ALPHA_BOUNDS = (0.05, 10_000.0)
 MIN_SKATERS = 4  # per position, to fit its prior
 MIN_GAMES = 10
 MIN_PLAYER_GAMES = 3  # a skater's projection needs this many games (the API refuses below it)
-SPEC = f"player_projection/2 level={LEVEL} alpha_bounds={ALPHA_BOUNDS} min_skaters={MIN_SKATERS}"
+SPEC = f"player_projection/3 level={LEVEL} alpha_bounds={ALPHA_BOUNDS} min_skaters={MIN_SKATERS}"
 
 QUERY = """
     select p.game_id, s.game_date, s.season_id, p.player_id, p.team_id,
@@ -205,6 +206,9 @@ def evaluate(frame: pd.DataFrame) -> dict:
 
     rate60 = posterior_means(tt, coef, "points", "60")
     share = posterior_means(tt, coef, "points", "share")
+    share_index = share / tt["position"].map(
+        lambda p: coef[f"prior:points:share:{p}:alpha"] / coef[f"prior:points:share:{p}:beta"]
+    )
     skill = train.groupby("player_id")["skill_rating"].first()
     # Next-goal shares on the held-out goals: every skater who dressed, his first-half goals per
     # 60 x his first-half mean TOI (unknown skaters get their position's prior mean rate and the
@@ -252,6 +256,9 @@ def evaluate(frame: pd.DataFrame) -> dict:
         "spearman_points_per_60_vs_skill_rating": _spearman(rate60, skill.reindex(rate60.index)),
         "spearman_points_per_game_vs_skill_rating": _spearman(proj, skill.reindex(proj.index)),
         "spearman_points_share_vs_skill_rating": _spearman(share, skill.reindex(share.index)),
+        "spearman_points_share_index_vs_skill_rating": _spearman(
+            share_index, skill.reindex(share_index.index)
+        ),
         "next_goal_scorer": {
             "evaluation": (
                 "each second-half goal against every skater who dressed in its game: P(skater "

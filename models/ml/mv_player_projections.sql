@@ -10,7 +10,8 @@
 -- tracked game (all seasons, as the model pools them) and, per stat and basis, the posterior
 -- gamma shape (alpha + count) and rate (beta + games, or beta + TOI hours) from his position's
 -- prior; the projected rate is shape / rate. Bases: per game, per 60 (TOI hours) and share (per
--- team goal while he was on the ice; for sog, per team shot on goal while he was on).
+-- team goal while he was on the ice; for sog, per team shot on goal while he was on); the share
+-- index is the share over his position's prior mean share (1 = his position's average).
 -- games_remaining: his team's (the team of his latest game) upcoming games of the current season
 -- (season_id: the model's, that of the latest game). A goalie or a player without games has
 -- games = 0.
@@ -157,6 +158,8 @@ select
     pr.{{ stat }}_share_alpha + p.{{ stat }}_toi as {{ stat }}_share_shape,
     pr.{{ stat }}_share_beta + p.{{ on_ice }} as {{ stat }}_share_rate,
     (pr.{{ stat }}_share_alpha + p.{{ stat }}_toi) / (pr.{{ stat }}_share_beta + p.{{ on_ice }}) as {{ stat }}_share,
+    (pr.{{ stat }}_share_alpha + p.{{ stat }}_toi) / (pr.{{ stat }}_share_beta + p.{{ on_ice }})
+    / (pr.{{ stat }}_share_alpha / pr.{{ stat }}_share_beta) as {{ stat }}_share_index,
     {%- endfor %}
     m.version as model_version
 from players as p
