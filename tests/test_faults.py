@@ -1,5 +1,6 @@
 """Faults against the real loaders and a real PostgreSQL: the server SIGKILLed in the middle of a
-workbook load and of a tracker load, and a statement timeout during COPY.
+workbook load and of a tracker load, a statement timeout and a full disk (a 4 MB tmpfs tablespace)
+during COPY.
 
 Each load is the `benchsight load` command in its own process against a private embedded server
 (tests/fault_harness.py): the shared test server is never killed. A load is held inside its COPY
@@ -14,6 +15,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -21,6 +23,7 @@ import pytest
 from api_checks import changed_tables, fingerprint
 from fault_harness import PrivateServer, hold_copy_into, wait_for_held
 from fixture_league import build_fixture_workbook
+from psycopg import sql
 from runs_harness import control, tiny_api, wait_for, worker_process
 
 from api.runs.store import TERMINAL
@@ -153,6 +156,69 @@ def test_statement_timeout_during_copy_is_a_failed_load_with_the_reason(private,
     assert "Traceback" not in output, output
     assert "statement timeout" in output, output
     assert changed_tables(before, fingerprint(private.url)) == set()
+
+
+@contextmanager
+def full_disk_under(private: PrivateServer, table: str) -> Iterator[None]:
+    """raw.<table> moved onto a 4 MB tmpfs that a filler table then fills: the next page the
+    table needs fails with ENOSPC (`could not extend file ... No space left on device`), as on a
+    full disk. Root only (mount)."""
+    # Beside the data directory: the server's user can reach it (a test's tmp folder is root's).
+    mount = Path(private.record.pgdata).parent / "tiny"
+    mount.mkdir(exist_ok=True)
+    owner = Path(private.record.pgdata).stat()
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size=4m,mode=0700,uid={owner.st_uid},gid={owner.st_gid}",
+         "tmpfs", str(mount)],
+        check=True,
+    )  # fmt: skip
+    target = sql.Identifier("raw", table)
+    try:
+        with psycopg.connect(private.url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("create tablespace bs_tiny location {}").format(sql.Literal(str(mount)))
+            )
+            conn.execute(sql.SQL("alter table {} set tablespace bs_tiny").format(target))
+            conn.execute("create table public.bs_filler (pad text) tablespace bs_tiny")
+            with pytest.raises(psycopg.errors.DiskFull):
+                for _ in range(10_000):
+                    conn.execute(
+                        "insert into public.bs_filler select repeat('x', 2000) from generate_series(1, 64)"
+                    )
+        yield
+    finally:
+        with psycopg.connect(private.url, autocommit=True) as conn:
+            conn.execute("drop table if exists public.bs_filler")
+            conn.execute(sql.SQL("alter table {} set tablespace pg_default").format(target))
+            conn.execute("drop tablespace if exists bs_tiny")
+        subprocess.run(["umount", str(mount)], check=True)
+        mount.rmdir()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a full disk is a 4 MB tmpfs mount: root only")
+def test_disk_full_during_copy_is_a_failed_load_with_the_reason(private, loaded):
+    before = fingerprint(private.url)
+    old_game = game_rows(private.url, 18981)
+    path = loaded["tracker"] / "18981.json"
+    with full_disk_under(private, "tracker_events"):
+        # --force: an unchanged tracker file is skipped before any COPY.
+        done = subprocess.run(
+            [sys.executable, "-m", "benchsight.cli", "load", "tracking", str(path), "--force"],
+            cwd=REPO_ROOT,
+            env={**os.environ, "DATABASE_URL": private.url},
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        output = done.stdout + done.stderr
+        assert done.returncode == 1, output
+        assert "Traceback" not in output, output
+        assert "18981.json" in output and "No space left on device" in output, output
+        assert changed_tables(before, fingerprint(private.url)) == set()
+        assert game_rows(private.url, 18981) == old_game
+    again = load(private.url, "tracking", path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert game_rows(private.url, 18981) == old_game
 
 
 # ------------------------------------------------------------------------------- builds
