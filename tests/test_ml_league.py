@@ -479,6 +479,30 @@ def test_a_run_retrains_records_the_step_and_a_failure_keeps_the_predictions(
                             " where run_id = %s and is_active", final["run_id"]))  # fmt: skip
         assert trained == {name: version + 1 for name, version in before.items()}
 
+        # Mode ml: no dbt node, the models (unchanged input: not retrained) and the refresh.
+        alone = http.post("/api/etl/trigger", json={"mode": "ml"}, timeout=300)
+        assert alone.status_code == 202, alone.text
+        alone = wait_terminal(http, alone.json()["run_id"], timeout=180)
+        assert alone["status"] == "succeeded", alone
+        steps = http.get(f"/api/etl/runs/{alone['run_id']}/steps").json()["steps"]
+        assert {s["type"] for s in steps} == {"ml_model", "ml_refresh"}, steps
+        assert {s["name"]: s["status"] for s in steps if s["name"] in MODELS} == {
+            name: "skipped" for name in MODELS
+        }
+        assert (
+            dict(rows(url, "select model_name, version from ml.model_versions where is_active"))
+            == trained
+        )
+        for body, field in (
+            ({"mode": "ml", "tables": ["mv_team_ratings"]}, "tables"),
+            ({"mode": "ml", "game_ids": [1]}, "game_ids"),
+            ({"mode": "ml", "options": {"wipe": True}}, "options.wipe"),
+            ({"mode": "ml", "source": "excel"}, "source"),
+        ):
+            refused = http.post("/api/etl/trigger", json=body)
+            assert refused.status_code == 400, (body, refused.text)
+            assert refused.json()["errors"][0]["field"] == field, refused.json()
+
         # A model that cannot be stored: the run fails, naming the step; the marts and the
         # predictions stay as they were.
         shots = rows(url, "select event_id, xg, model_version from ml.mv_shot_xg order by 1")

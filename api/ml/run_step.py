@@ -1,6 +1,6 @@
-"""The ML step of a run: after a successful build (or a run that found nothing to build), train the
-models whose input changed (all of them with `options.retrain`), re-run the playoff simulation and
-refresh the ML views. Each model is recorded as a node of the run (resource type `ml_model`, its
+"""The ML step of a run: after a successful build (or a run that found nothing to build, or a run
+of mode `ml`, which builds nothing), train the models whose input changed (all of them with
+`options.retrain`), re-run the playoff simulation and refresh the ML views. Each model is recorded as a node of the run (resource type `ml_model`, its
 seconds, training rows and held-out metrics in the message), the refresh as one `ml_refresh` node.
 
 A model that fails keeps its previous active version, so its predictions stay as they were; the
@@ -47,8 +47,14 @@ def run_ml_step(settings, recorder, claimed) -> dict:
     from benchsight.ml.train import train
 
     options = claimed.options
-    if not options.get("retrain") and not _has_ml_views(settings.database_url):
-        return {}  # a project without the ML views (models/ml not built here): nothing to do
+    if not _has_ml_views(settings.database_url):
+        if claimed.mode == "ml":
+            raise MlStepError(
+                "mode ml: the ML views are not built in this database yet (a full build creates "
+                "them from models/ml)"
+            )
+        if not options.get("retrain"):
+            return {}  # a project without the ML views (models/ml not built here): nothing to do
     recorder.step("training the models and refreshing the ML views")
     started = _now()
     try:

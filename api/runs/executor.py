@@ -272,6 +272,9 @@ def _execute(
     build: BuildState,
 ) -> tuple[DbtOutcome | None, list[int] | None]:
     writer, options = recorder.writer, claimed.options
+    if claimed.mode == "ml":
+        recorder.step("mode ml: no build; the ML step trains and refreshes the views")
+        return None, []
     if claimed.source == "excel":
         recorder.step("loading the workbook and tracker files")
         writer.set_rows_loaded(load_excel_sources(settings, recorder.log))

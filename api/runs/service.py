@@ -27,7 +27,7 @@ from api.deps import decode_cursor, encode_cursor
 from api.errors import ApiError, bad_request, conflict, not_found
 from api.runs import structs
 from api.runs.store import TERMINAL, Filters, NewRun, RunsBusy, RunStatus, RunStore
-from api.runs.structs import Job, Run, TriggerRequest, job_from_row, run_from_row
+from api.runs.structs import Job, Run, TriggerOptions, TriggerRequest, job_from_row, run_from_row
 from api.settings import ApiSettings
 from dbt_project.manifest import ManifestError, load_index
 from dbt_project.selection import Selection, SelectionError, game_selection, table_selection
@@ -125,6 +125,9 @@ class RunsService:
 
     async def validate(self, request: TriggerRequest) -> Selection:
         """The dbt selection a request resolves to, or a 400 naming what is wrong."""
+        if request.mode == "ml":
+            _check_ml_request(request)
+            return Selection()
         games = sorted(set(request.game_ids))
         excluded = sorted(set(request.exclude_game_ids))
         if request.mode == "single" and not games:
@@ -419,3 +422,28 @@ class RunsService:
                 )
             ).fetchone()
         return claimed is not None
+
+
+def _check_ml_request(request: TriggerRequest) -> None:
+    """Mode `ml` builds nothing: what only a build honours is refused, naming the field."""
+    for field in ("game_ids", "exclude_game_ids", "tables", "exclude_tables"):
+        if getattr(request, field):
+            raise bad_request(
+                "invalid_request", f"mode ml builds nothing: {field} does not apply", [], field
+            )
+    if request.source == "excel":
+        raise bad_request(
+            "invalid_request",
+            "mode ml builds nothing, so it loads nothing: use source staging",
+            ["excel"],
+            "source",
+        )
+    defaults = TriggerOptions()
+    for name in TriggerOptions.__struct_fields__:
+        if name != "retrain" and getattr(request.options, name) != getattr(defaults, name):
+            raise bad_request(
+                "invalid_request",
+                f"mode ml builds nothing: options.{name} does not apply (only options.retrain)",
+                [getattr(request.options, name)],
+                f"options.{name}",
+            )

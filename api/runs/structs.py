@@ -11,7 +11,7 @@ from msgspec import Meta, Struct
 from api.deps import NameList, no_names
 from api.runs.store import SEED_STATUS, TERMINAL, RunStatus, SeedStatus
 
-Mode = Literal["full", "incremental", "single", "test"]
+Mode = Literal["full", "incremental", "single", "test", "ml"]
 Source = Literal["excel", "staging"]
 # `supabase` is the seed's name for building from the staged tables: accepted, recorded as staging.
 RequestSource = Literal["excel", "staging", "supabase"]
@@ -43,6 +43,9 @@ class TriggerOptions(Struct, forbid_unknown_fields=True, kw_only=True):
 
 class TriggerRequest(Struct, forbid_unknown_fields=True, kw_only=True):
     mode: Mode = "full"
+    """`full`, `incremental` (the games and workbook tables whose source changed), `single` (the
+    `game_ids`), `test` (dbt's tests only) or `ml` (no build: train the models whose input changed,
+    every model with `options.retrain`, and refresh the ML views)."""
     source: RequestSource = "staging"
     game_ids: Annotated[list[GameId], Meta(max_length=5000)] = msgspec.field(default_factory=list)
     exclude_game_ids: Annotated[list[GameId], Meta(max_length=5000)] = msgspec.field(
