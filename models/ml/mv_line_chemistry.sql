@@ -61,9 +61,12 @@ impacts as (
 shifts as (
     select shift_id, game_id, duration_s::float8 as seconds
     from {{ ref('fact_shifts') }}
+    -- As many skaters each side, spelled by strength state: the planner estimates an IN list from
+    -- the column's statistics (home_skaters = away_skaters it guessed at 0.5 % of the rows, and
+    -- chose nested loops that took minutes on 600 games).
     where
-        is_usable and duration_s > 0 and home_skaters = away_skaters
-        and home_goalie_on and away_goalie_on
+        is_usable and duration_s > 0 and home_goalie_on and away_goalie_on
+        and strength_state_home in ('1v1', '2v2', '3v3', '4v4', '5v5', '6v6')
 ),
 
 on_ice as (
