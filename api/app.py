@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 
 from litestar import Litestar, get
@@ -49,7 +50,7 @@ async def redoc() -> Redirect:
     return Redirect(path="/schema/redoc")
 
 
-def _warm_manifest(settings: ApiSettings) -> None:
+def _warm_manifest(settings: ApiSettings, stop: threading.Event) -> None:
     from benchsight.db import connection_env
     from dbt_project.commands import dbt_environment
     from dbt_project.manifest import ManifestError, load_index
@@ -59,6 +60,7 @@ def _warm_manifest(settings: ApiSettings) -> None:
             settings.project_dir,
             settings.manifest_cache_dir,
             dbt_environment(connection_env(settings.database_url)),
+            stop,
         )
 
 
@@ -86,8 +88,10 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
         app.state.queue = queue
         worker = None
         # Parse the dbt project now, so the first trigger does not wait for `dbt parse`.
+        # A shutdown kills a parse still running (the event loop would wait for its thread).
+        stop_warming = threading.Event()
         warm = asyncio.create_task(
-            asyncio.to_thread(_warm_manifest, settings), name="warm-manifest"
+            asyncio.to_thread(_warm_manifest, settings, stop_warming), name="warm-manifest"
         )
         async with queue.open_async():
             if with_worker:
@@ -105,6 +109,7 @@ def create_app(settings: ApiSettings | None = None, with_worker: bool = False) -
                     worker.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await worker
+                stop_warming.set()
                 warm.cancel()
                 await pool.close()
 
