@@ -137,4 +137,4 @@ def admin(setup: dict) -> Iterator[httpx.Client]:
 
 
 # The trained generated league of the ML modules (one build per session, a copy per module).
-from ml_league import ml_league, ml_league_template  # noqa: E402, F401
+from ml_league import ml_http, ml_league, ml_league_template  # noqa: E402, F401

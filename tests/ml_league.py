@@ -15,10 +15,13 @@ import time
 from collections.abc import Iterator
 from itertools import count
 
+import httpx
 import psycopg
 import pytest
+from api_checks import rows
 from dbt_harness import run_dbt
 from psycopg import sql
+from runs_harness import api_server, api_settings, client, create_key, make_tiny_project
 
 from benchsight.ml.train import train
 from benchsight.sample import generate
@@ -94,3 +97,22 @@ def ml_league(pg_admin_url: str, ml_league_template: dict) -> Iterator[dict]:
     _create(pg_admin_url, name, ml_league_template["name"])
     yield {**ml_league_template, "url": _url(pg_admin_url, name)}
     _drop(pg_admin_url, name)
+
+
+@pytest.fixture(scope="module")
+def ml_http(ml_league: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """A client with a `read` key of the API serving this module's league. The app serves a
+    tiny dbt project: the ML endpoints read schema ml only, and the real project's start-up parse
+    is not needed."""
+    url = ml_league["url"]
+    project = make_tiny_project(tmp_path_factory.mktemp("ml_project"))
+    settings = api_settings(url, project, tmp_path_factory.mktemp("ml_state"))
+    with api_server(settings) as base, client(base, create_key(url, "read")) as c:
+        yield c
+
+
+def active_coefficients(url: str, model: str) -> dict[str, float]:
+    """The active version's coefficients of `model` (ml.active_coefficients)."""
+    return dict(
+        rows(url, "select term, value from ml.active_coefficients where model_name = %s", model)
+    )

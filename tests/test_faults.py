@@ -58,8 +58,15 @@ def loaded(private: PrivateServer, fixtures_dir: Path, tmp_path_factory) -> dict
     return {"workbook": workbook, "tracker": tracker}
 
 
-def load(url: str, kind: str, path: Path, env: dict | None = None, background: bool = False):
-    command = [sys.executable, "-m", "benchsight.cli", "load", kind, str(path)]
+def load(
+    url: str,
+    kind: str,
+    path: Path,
+    env: dict | None = None,
+    background: bool = False,
+    extra: tuple[str, ...] = (),
+):
+    command = [sys.executable, "-m", "benchsight.cli", "load", kind, str(path), *extra]
     full_env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(REPO_ROOT), **(env or {})}
     if background:
         return subprocess.Popen(
@@ -141,16 +148,9 @@ def test_statement_timeout_during_copy_is_a_failed_load_with_the_reason(private,
     path = loaded["workbook"] if kind == "workbook" else loaded["tracker"] / "18981.json"
     timeout = "-c statement_timeout=1500"
     # --force: an unchanged tracker file is skipped before any COPY.
-    extra = [] if kind == "workbook" else ["--force"]
+    extra = () if kind == "workbook" else ("--force",)
     with hold_copy_into(private.url, table):
-        done = subprocess.run(
-            [sys.executable, "-m", "benchsight.cli", "load", kind, str(path), *extra],
-            cwd=REPO_ROOT,
-            env={**os.environ, "DATABASE_URL": private.url, "PGOPTIONS": timeout},
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        done = load(private.url, kind, path, env={"PGOPTIONS": timeout}, extra=extra)
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert "Traceback" not in output, output
@@ -202,14 +202,7 @@ def test_disk_full_during_copy_is_a_failed_load_with_the_reason(private, loaded)
     path = loaded["tracker"] / "18981.json"
     with full_disk_under(private, "tracker_events"):
         # --force: an unchanged tracker file is skipped before any COPY.
-        done = subprocess.run(
-            [sys.executable, "-m", "benchsight.cli", "load", "tracking", str(path), "--force"],
-            cwd=REPO_ROOT,
-            env={**os.environ, "DATABASE_URL": private.url},
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        done = load(private.url, "tracking", path, extra=("--force",))
         output = done.stdout + done.stderr
         assert done.returncode == 1, output
         assert "Traceback" not in output, output

@@ -5,13 +5,12 @@ model (prior, standardised profiles, replacement level) with independent code.""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import httpx
 import numpy as np
 import pytest
 from api_checks import rows
-from runs_harness import api_server, api_settings, client, create_key, make_tiny_project
+from ml_league import active_coefficients
 from scipy.stats import beta as beta_dist
 from scipy.stats import betabinom
 
@@ -24,17 +23,8 @@ def league(ml_league: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def http(league: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    url = league["url"]
-    project = make_tiny_project(tmp_path_factory.mktemp("ml_project"))
-    settings = api_settings(url, project, tmp_path_factory.mktemp("ml_state"))
-    with api_server(settings) as base, client(base, create_key(url, "read")) as c:
-        yield c
-
-
-def coefficients(url: str, model: str) -> dict[str, float]:
-    return dict(rows(url, "select term, value from ml.active_coefficients where model_name = %s",
-                     model))  # fmt: skip
+def http(ml_http: httpx.Client) -> httpx.Client:
+    return ml_http
 
 
 # --- goalies ------------------------------------------------------------------------------------
@@ -54,7 +44,7 @@ def goalie_totals(url: str) -> dict[str, tuple[int, int, int]]:
 
 def test_the_goalie_prior_maximises_the_beta_binomial_likelihood(league: dict) -> None:
     url = league["url"]
-    coef = coefficients(url, "goalie_projection")
+    coef = active_coefficients(url, "goalie_projection")
     a, b = coef["alpha"], coef["beta"]
     totals = [t for t in goalie_totals(url).values() if t[1] > 0]
     n = np.array([t[1] for t in totals])
@@ -71,7 +61,7 @@ def test_the_goalie_prior_maximises_the_beta_binomial_likelihood(league: dict) -
 
 def test_goalie_stats_are_his_save_pct_shrunk_by_shots(league: dict, http: httpx.Client) -> None:
     url = league["url"]
-    coef = coefficients(url, "goalie_projection")
+    coef = active_coefficients(url, "goalie_projection")
     a, b = coef["alpha"], coef["beta"]
     totals = goalie_totals(url)
     gsax = dict(rows(url, "select player_id, sum(gsax)::float8 from ml.mv_goalie_game_xg"
@@ -127,7 +117,7 @@ def test_goalie_stats_refuse_unknown_goalies_and_skaters(league: dict, http: htt
 def stored_profiles(url: str) -> dict[str, tuple[str, dict[str, float]]]:
     """player -> (group, {feature: z}) from the active model's coefficients."""
     out: dict[str, tuple[str, dict[str, float]]] = {}
-    for term, value in coefficients(url, "similar_players").items():
+    for term, value in active_coefficients(url, "similar_players").items():
         if term.startswith("z|"):
             _, group, player, feature = term.split("|")
             out.setdefault(player, (group, {}))[1][feature] = value
@@ -274,7 +264,7 @@ def test_player_value_is_game_score_above_the_replacement_percentile(
 ) -> None:
     url = league["url"]
     scores = game_scores(url)
-    coef = coefficients(url, "player_value")
+    coef = active_coefficients(url, "player_value")
     for group in ("F", "D", "G"):
         members = {p: np.array(s) for p, (g, s) in scores.items() if g == group}
         games = np.array([len(s) for s in members.values()])

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator
 
 import httpx
 import numpy as np
 import pytest
 from api_checks import rows
-from runs_harness import api_server, api_settings, client, create_key, make_tiny_project
+from ml_league import active_coefficients
 from scipy.stats import gamma as gamma_dist
 from scipy.stats import nbinom, spearmanr
 
@@ -28,17 +27,8 @@ def league(ml_league: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def http(league: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    url = league["url"]
-    project = make_tiny_project(tmp_path_factory.mktemp("ml_project"))
-    settings = api_settings(url, project, tmp_path_factory.mktemp("ml_state"))
-    with api_server(settings) as base, client(base, create_key(url, "read")) as c:
-        yield c
-
-
-def coefficients(url: str, model: str) -> dict[str, float]:
-    return dict(rows(url, "select term, value from ml.active_coefficients where model_name = %s",
-                     model))  # fmt: skip
+def http(ml_http: httpx.Client) -> httpx.Client:
+    return ml_http
 
 
 def card(url: str) -> dict:
@@ -102,7 +92,7 @@ def test_the_model_is_trained_with_its_card(league: dict) -> None:
 
 def test_the_prior_maximises_the_gamma_poisson_likelihood(league: dict) -> None:
     url = league["url"]
-    coef = coefficients(url, NAME)
+    coef = active_coefficients(url, NAME)
     t = totals(url)
     for pos in ("F", "D"):
         for stat in ("points", "goals"):
@@ -121,7 +111,7 @@ def test_the_prior_maximises_the_gamma_poisson_likelihood(league: dict) -> None:
 
 def test_the_view_is_the_posterior_from_the_marts(league: dict) -> None:
     url = league["url"]
-    coef = coefficients(url, NAME)
+    coef = active_coefficients(url, NAME)
     t = totals(url)
     view = {
         r[0]: r[1:]
@@ -220,7 +210,7 @@ def test_player_stats_answers(league: dict, http: httpx.Client) -> None:
 def test_next_game_is_adjusted_for_the_opponent(league: dict, http: httpx.Client) -> None:
     url = league["url"]
     t = totals(url)
-    ratings = coefficients(url, "game_outcome")
+    ratings = active_coefficients(url, "game_outcome")
     pid = max((p for p, v in t.items() if v["games"] >= 3), key=lambda p: (t[p]["games"], p))
     team = t[pid]["team"]
     season = card(url)["parameters"]["season_id"]
@@ -257,7 +247,7 @@ def test_breakouts_are_recent_form_against_the_earlier_projection(
     league: dict, http: httpx.Client
 ) -> None:
     url = league["url"]
-    coef = coefficients(url, NAME)
+    coef = active_coefficients(url, NAME)
     t = totals(url)
     by_player = defaultdict(list)
     for r in season_games(url):
@@ -290,7 +280,7 @@ def test_breakouts_are_recent_form_against_the_earlier_projection(
 
 def test_next_goal_scorer_probabilities(league: dict, http: httpx.Client) -> None:
     url = league["url"]
-    coef = coefficients(url, NAME)
+    coef = active_coefficients(url, NAME)
     t = totals(url)
     games = season_games(url)
     game_id = games[-1][8]  # the latest tracked game: its dressed skaters
