@@ -89,8 +89,14 @@ def train_one(
     name = module.NAME
     started = time.perf_counter()
     if getattr(module, "READS_ML_VIEWS", ()):  # fresh with the versions trained before this model
-        with psycopg.connect(url, autocommit=True) as conn:
-            registry.refresh_views(conn, only=module.READS_ML_VIEWS)
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                registry.refresh_views(conn, only=module.READS_ML_VIEWS)
+        except psycopg.Error as exc:  # this model fails, the others still train
+            reason = f"refreshing ml.{', ml.'.join(module.READS_ML_VIEWS)} failed: {exc}"
+            with psycopg.connect(url) as conn:
+                registry.record_attempt(conn, name, "failed", reason, {}, run_id=run_id)
+            return ModelOutcome(name, "failed", time.perf_counter() - started, reason=reason)
     with psycopg.connect(url) as conn:
         try:
             frame = load_frame(conn, module, schema)
