@@ -11,6 +11,7 @@ run once into a template database; each module gets a clone of it, which takes m
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 import psycopg
 import pytest
+from dbt_harness import remove_targets, target_root
 from psycopg import sql
 from runs_harness import client
 
@@ -49,6 +51,11 @@ def _drop_leftovers(admin_url: str) -> None:
                 conn.execute(
                     sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
                 )
+    # dbt's target folders of those sessions (dbt-target-bs_test_<pid>_...), tens of MB each.
+    for path in target_root().glob("dbt-target-bs_test_*"):
+        pid = path.name.split("_")[2]
+        if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -118,6 +125,7 @@ def db_url(pg_admin_url: str, template_db: str) -> Iterator[str]:
         conn.execute(
             sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
         )
+    remove_targets(name)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ of its own so concurrent modules never share artifacts or logs.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,11 +19,25 @@ from benchsight.db import connection_env
 DBT = Path(sys.executable).parent / "dbt"
 
 
+def target_root() -> Path:
+    return REPO_ROOT / ".benchsight"
+
+
+def remove_targets(dbname: str) -> None:
+    """Delete the target folders `run_dbt` made for database `dbname` (its own, and the ones named
+    `<dbname>_<suffix>` a module asked for), once the database is dropped."""
+    for path in [
+        target_root() / f"dbt-target-{dbname}",
+        *target_root().glob(f"dbt-target-{dbname}_*"),
+    ]:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def run_dbt(
     url: str, *args: str, target_path: Path | None = None, games: str = ""
 ) -> subprocess.CompletedProcess:
     """`dbt ARGS` on `url`'s database; `games` is what BENCHSIGHT_GAME_IDS tells incremental models."""
-    target = target_path or REPO_ROOT / ".benchsight" / f"dbt-target-{url.rsplit('/', 1)[-1]}"
+    target = target_path or target_root() / f"dbt-target-{url.rsplit('/', 1)[-1]}"
     env = {
         **os.environ,
         **connection_env(url),

@@ -19,7 +19,7 @@ import httpx
 import psycopg
 import pytest
 from api_checks import rows
-from dbt_harness import run_dbt
+from dbt_harness import remove_targets, run_dbt
 from psycopg import sql
 from runs_harness import api_server, api_settings, client, create_key, make_tiny_project
 
@@ -55,6 +55,7 @@ def _drop(admin_url: str, name: str) -> None:
         conn.execute(
             sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
         )
+    remove_targets(name)
 
 
 @pytest.fixture(scope="session")
