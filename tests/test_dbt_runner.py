@@ -225,7 +225,11 @@ def test_cancel_interrupts_dbt_and_its_query(project, env, db_url, tmp_path):
                 env,
                 recorder,
                 cancel,
-                5.0,
+                # The product's grace (10 s) and then some: on a loaded 2-core machine dbt has
+                # been seen to need more than 5 s to cancel its query after the SIGINT, and a
+                # dbt killed before it does leaves the query running (the run executor then
+                # stops the run's backends; this test is about dbt's own cancel).
+                20.0,
             )
         )
     )
@@ -234,10 +238,10 @@ def test_cancel_interrupts_dbt_and_its_query(project, env, db_url, tmp_path):
     time.sleep(0.5)
     started = time.monotonic()
     cancel.set()
-    thread.join(30)
+    thread.join(45)
     outcome = result["outcome"]
     assert outcome.status == "cancelled"
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 25
     assert not process_alive(recorder.pid)
     # dbt cancels its query on SIGINT; on a loaded machine the backend may take a moment to end.
     deadline = time.monotonic() + 15
