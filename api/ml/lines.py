@@ -183,6 +183,13 @@ GAME_ROSTER_SQL = """
 """
 
 
+async def _check_team(cur, team_id: str) -> None:
+    """404 naming `team_id` unless the team is in the ratings view."""
+    await cur.execute(TEAM_SQL, [team_id])
+    if await cur.fetchone() is None:
+        raise not_found("team_id", team_id)
+
+
 def _impact(r: dict) -> PlayerImpact:
     return PlayerImpact(
         r["player_id"], r["player_name"], r["position"], r["toi_seconds"],
@@ -211,9 +218,7 @@ class LineService:
             if isinstance(model, Insufficient):
                 return model
             if req.team_id is not None:
-                await cur.execute(TEAM_SQL, [req.team_id])
-                if await cur.fetchone() is None:
-                    raise not_found("team_id", req.team_id)
+                await _check_team(cur, req.team_id)
             await cur.execute(IMPACTS_SQL, [ids])
             found = {r["player_id"]: r for r in await cur.fetchall()}
             for p in ids:
@@ -296,9 +301,7 @@ class LineService:
             if isinstance(model, Insufficient):
                 return model
             if req.team_id is not None:
-                await cur.execute(TEAM_SQL, [req.team_id])
-                if await cur.fetchone() is None:
-                    raise not_found("team_id", req.team_id)
+                await _check_team(cur, req.team_id)
                 team_id = req.team_id
                 await cur.execute(TEAM_ROSTER_SQL, [team_id])
             else:
