@@ -34,12 +34,13 @@ both rosters (`next_goal_shares`), reliability table over those (goal, skater) r
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import gammaln
-from scipy.stats import gamma as gamma_dist
-from scipy.stats import nbinom, spearmanr
+from scipy.special import betainc, gammaincinv, gammaln, ndtri
+from scipy.stats import spearmanr
 
 from benchsight.ml.base import FitResult, InsufficientData
 from benchsight.ml.metrics import reliability_table
@@ -156,21 +157,37 @@ def _count_exposure(t: pd.DataFrame, stat: str, basis: str) -> tuple[pd.Series, 
 def interval(shape: float, rate: float, games: float, level: float = LEVEL) -> dict:
     """The projection over `games` games of a skater whose rate is Gamma(shape, rate): the
     expected count, the rate's central credible interval per game, and the count's central
-    predictive interval (negative binomial)."""
+    predictive interval (negative binomial).
+
+    The quantiles are scipy.stats' gamma.ppf and nbinom.ppf, computed with the special functions
+    they use (one call each instead of scipy.stats' argument handling, ~90 us a quantile): this
+    runs per request in the API."""
     lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
     out = {
         "per_game": shape / rate,
-        "per_game_low": float(gamma_dist.ppf(lo, shape, scale=1 / rate)),
-        "per_game_high": float(gamma_dist.ppf(hi, shape, scale=1 / rate)),
+        "per_game_low": float(gammaincinv(shape, lo)) * (1 / rate),
+        "per_game_high": float(gammaincinv(shape, hi)) * (1 / rate),
         "total": shape / rate * games,
     }
     if games > 0:
         p = rate / (rate + games)
-        out["total_low"] = float(nbinom.ppf(lo, shape, p))
-        out["total_high"] = float(nbinom.ppf(hi, shape, p))
+        out["total_low"] = _nbinom_quantile(lo, shape, p)
+        out["total_high"] = _nbinom_quantile(hi, shape, p)
     else:
         out["total_low"] = out["total_high"] = 0.0
     return out
+
+
+def _nbinom_quantile(q: float, n: float, p: float) -> float:
+    """The smallest k >= 0 with P(K <= k) >= q for K ~ NB(n, p) (scipy's nbinom.ppf): a walk
+    from the normal approximation over the exact CDF, I_p(n, k + 1)."""
+    mean = n * (1 - p) / p
+    k = max(0, math.floor(mean + float(ndtri(q)) * math.sqrt(mean / p)))
+    while betainc(n, k + 1, p) < q:
+        k += 1
+    while k > 0 and betainc(n, k, p) >= q:
+        k -= 1
+    return float(k)
 
 
 def next_goal_shares(goal_rate_60: np.ndarray, toi_hours: np.ndarray) -> np.ndarray:
