@@ -13,12 +13,11 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, QueryParameter
 from msgspec import Meta, Struct
-from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from api.auth.middleware import requires
 from api.errors import bad_request, not_found
-from api.ml.service import model_block
+from api.ml.service import block, model_queries, read
 from api.ml.structs import Insufficient, ModelBlock
 
 PlayerId = Annotated[str, Meta(min_length=1, max_length=100)]
@@ -198,29 +197,24 @@ def _interval(shape: float, rate: float, games: float, level: float) -> dict:
     return interval(shape, rate, games, level)
 
 
-def _ok_model(block) -> bool:
-    return not isinstance(block, Insufficient)
-
-
-async def _projection(cur, player_id: str, name: str):
-    await cur.execute(PROJECTION_SQL, [player_id])
-    p = await cur.fetchone()
-    if p is None:
+def _projection(rows: list[dict], player_id: str, name: str):
+    """The skater's row of PROJECTION_SQL; 404, or the refusal for a goalie."""
+    if not rows:
         raise not_found("player", player_id)
+    p = rows[0]
     if p["position"] == "G":
         return Insufficient("insufficient_data", name, f"{player_id} is a goalie: the projections "
                             "cover skaters (see /api/ml/predict/goalie-stats)", {"games": 0})  # fmt: skip
     return p
 
 
-async def _min_games(cur, name: str) -> dict:
-    await cur.execute(
-        "select (parameters ->> 'min_player_games')::int as min_games,"
-        " (parameters ->> 'interval_level')::float8 as level"
-        " from ml.model_versions where model_name = %s and is_active",
-        [name],
-    )
-    return await cur.fetchone()
+SETTINGS_SQL = """
+    select (parameters ->> 'min_player_games')::int as min_games,
+        (parameters ->> 'interval_level')::float8 as level,
+        parameters ->> 'season_id' as season_id,
+        (parameters ->> 'mean_shift_seconds')::float8 as mean_shift_seconds
+    from ml.model_versions where model_name = %s and is_active
+"""
 
 
 class PlayerService:
@@ -230,15 +224,15 @@ class PlayerService:
     async def stats(self, req: PlayerStatsRequest) -> PlayerStats | Insufficient:
         from benchsight.ml.player_projection import NAME
 
-        async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            model = await model_block(cur, NAME)
-            if not _ok_model(model):
-                return model
-            p = await _projection(cur, req.player_id, NAME)
-            if isinstance(p, Insufficient):
-                return p
-            row = await _min_games(cur, NAME)
-        min_games, level = row["min_games"], row["level"]
+        model, (rows, settings) = await read(
+            self.pool, NAME, (PROJECTION_SQL, [req.player_id]), (SETTINGS_SQL, [NAME])
+        )
+        if isinstance(model, Insufficient):
+            return model
+        p = _projection(rows, req.player_id, NAME)
+        if isinstance(p, Insufficient):
+            return p
+        min_games, level = settings[0]["min_games"], settings[0]["level"]
         if req.season_id is not None and req.season_id != p["season_id"]:
             raise not_found("projected season", req.season_id)
         if p["games"] < min_games:
@@ -291,20 +285,20 @@ class PlayerService:
         from benchsight.ml import ratings
         from benchsight.ml.player_projection import NAME
 
-        async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            model = await model_block(cur, NAME)
-            if not _ok_model(model):
-                return model
-            p = await _projection(cur, req.player_id, NAME)
-            if isinstance(p, Insufficient):
-                return p
-            ratings_model = await model_block(cur, ratings.NAME)
-            if not _ok_model(ratings_model):
-                return ratings_model
-            row = await _min_games(cur, NAME)
-            await cur.execute(NEXT_GAME_SQL, [req.player_id])
-            g = await cur.fetchone()
-        min_games, level = row["min_games"], row["level"]
+        model, (rows, ratings_active, ratings_attempts, settings, games) = await read(
+            self.pool, NAME, (PROJECTION_SQL, [req.player_id]), *model_queries(ratings.NAME),
+            (SETTINGS_SQL, [NAME]), (NEXT_GAME_SQL, [req.player_id]),
+        )  # fmt: skip
+        if isinstance(model, Insufficient):
+            return model
+        p = _projection(rows, req.player_id, NAME)
+        if isinstance(p, Insufficient):
+            return p
+        ratings_model = block(ratings.NAME, ratings_active, ratings_attempts)
+        if isinstance(ratings_model, Insufficient):
+            return ratings_model
+        g = games[0] if games else None
+        min_games, level = settings[0]["min_games"], settings[0]["level"]
         if p["games"] < min_games:
             return Insufficient(
                 "insufficient_data", NAME,
@@ -347,22 +341,15 @@ class PlayerService:
     ) -> list[BreakoutPlayer] | Insufficient:
         from benchsight.ml.player_projection import NAME
 
-        async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            model = await model_block(cur, NAME)
-            if not _ok_model(model):
-                return model
-            await cur.execute(
-                "select parameters ->> 'season_id' as season_id from ml.model_versions"
-                " where model_name = %s and is_active",
-                [NAME],
-            )
-            season = (await cur.fetchone())["season_id"]
-            if season_id is not None and season_id != season:
-                raise not_found("projected season", season_id)
-            await cur.execute(BREAKOUT_COUNTS_SQL)
-            counts = await cur.fetchone()
-            await cur.execute(BREAKOUTS_SQL, [limit])
-            found = await cur.fetchall()
+        model, (settings, counts, found) = await read(
+            self.pool, NAME, (SETTINGS_SQL, [NAME]), (BREAKOUT_COUNTS_SQL, None),
+            (BREAKOUTS_SQL, [limit]),
+        )  # fmt: skip
+        if isinstance(model, Insufficient):
+            return model
+        if season_id is not None and season_id != settings[0]["season_id"]:
+            raise not_found("projected season", season_id)
+        counts = counts[0]
         if not counts["eligible"]:
             return Insufficient(
                 "insufficient_data", NAME,
@@ -398,35 +385,30 @@ class PlayerService:
             missing = "away_on_ice" if req.away_on_ice is None else "home_on_ice"
             raise bad_request("missing_fields", "give both home_on_ice and away_on_ice, or neither",
                               [], missing)  # fmt: skip
-        async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            model = await model_block(cur, NAME)
-            if not _ok_model(model):
-                return model
-            await cur.execute(NEXT_GOAL_SQL, [req.game_id])
-            roster = await cur.fetchall()
-            await cur.execute(GAME_SQL, [req.game_id])
-            game = await cur.fetchone()
-            if not roster:
-                if game is None:
-                    raise not_found("game", req.game_id)
-                return Insufficient(
-                    "insufficient_data", NAME,
-                    f"game {req.game_id} is not in the projection's season or no skater of its "
-                    "teams has a projection",
-                    {"skaters": 0},
-                )  # fmt: skip
-            if req.home_on_ice is None:
-                rows = [{**r, "hours": float(r["expected_toi_hours"])} for r in roster]
-                horizon, seconds = "game", None
-            else:
-                await cur.execute(
-                    "select (parameters ->> 'mean_shift_seconds')::float8 as s"
-                    " from ml.model_versions where model_name = %s and is_active",
-                    [NAME],
-                )
-                seconds = (await cur.fetchone())["s"]
-                rows = await self._on_ice(cur, req, roster, game, seconds)
-                horizon = "shift"
+        model, (roster, games, settings, home, away) = await read(
+            self.pool, NAME, (NEXT_GOAL_SQL, [req.game_id]), (GAME_SQL, [req.game_id]),
+            (SETTINGS_SQL, [NAME]), (ON_ICE_SQL, [req.home_on_ice or []]),
+            (ON_ICE_SQL, [req.away_on_ice or []]),
+        )  # fmt: skip
+        if isinstance(model, Insufficient):
+            return model
+        game = games[0] if games else None
+        if not roster:
+            if game is None:
+                raise not_found("game", req.game_id)
+            return Insufficient(
+                "insufficient_data", NAME,
+                f"game {req.game_id} is not in the projection's season or no skater of its "
+                "teams has a projection",
+                {"skaters": 0},
+            )  # fmt: skip
+        if req.home_on_ice is None:
+            rows = [{**r, "hours": float(r["expected_toi_hours"])} for r in roster]
+            horizon, seconds = "game", None
+        else:
+            seconds = settings[0]["mean_shift_seconds"]
+            rows = _on_ice(req, roster, game, seconds, {"home": home, "away": away})
+            horizon = "shift"
         if seconds is None and horizon == "shift":
             return Insufficient("insufficient_data", NAME, "no shift lengths in the training "
                                 "games (no usable shifts)", {"shifts": 0})  # fmt: skip
@@ -456,33 +438,32 @@ class PlayerService:
             model=model,
         )
 
-    async def _on_ice(self, cur, req: NextGoalRequest, roster, game, seconds) -> list[dict]:
-        sides = {"home": req.home_on_ice or [], "away": req.away_on_ice or []}
-        both = set(sides["home"]) & set(sides["away"])
-        if both:
-            raise bad_request("invalid_state", "a player is on the ice for both sides",
-                              sorted(both), "away_on_ice")  # fmt: skip
-        teams = {r["side"]: r["team_id"] for r in roster}
-        if game is not None:
-            teams = {"home": game["home_team_id"], "away": game["away_team_id"]}
-        out = []
-        for side, ids in sides.items():
-            if len(set(ids)) != len(ids):
-                raise bad_request(
-                    "invalid_state", "a player is listed twice", ids, f"{side}_on_ice"
-                )
-            await cur.execute(ON_ICE_SQL, [ids])
-            found = {r["player_id"]: r for r in await cur.fetchall()}
-            for pid in ids:
-                r = found.get(pid)
-                if r is None:
-                    raise not_found(f"player ({side}_on_ice)", pid)
-                if r["position"] == "G":
-                    raise bad_request("invalid_state", f"{pid} is a goalie: list skaters only",
-                                      [pid], f"{side}_on_ice")  # fmt: skip
-                out.append({**r, "team_id": teams.get(side) or r["team_id"], "side": side,
-                            "hours": (seconds or 0) / 3600})  # fmt: skip
-        return out
+
+def _on_ice(req: NextGoalRequest, roster, game, seconds, found_rows: dict) -> list[dict]:
+    """The listed skaters (rows of ON_ICE_SQL per side) over one mean shift; 400/404."""
+    sides = {"home": req.home_on_ice or [], "away": req.away_on_ice or []}
+    both = set(sides["home"]) & set(sides["away"])
+    if both:
+        raise bad_request("invalid_state", "a player is on the ice for both sides",
+                          sorted(both), "away_on_ice")  # fmt: skip
+    teams = {r["side"]: r["team_id"] for r in roster}
+    if game is not None:
+        teams = {"home": game["home_team_id"], "away": game["away_team_id"]}
+    out = []
+    for side, ids in sides.items():
+        if len(set(ids)) != len(ids):
+            raise bad_request("invalid_state", "a player is listed twice", ids, f"{side}_on_ice")
+        found = {r["player_id"]: r for r in found_rows[side]}
+        for pid in ids:
+            r = found.get(pid)
+            if r is None:
+                raise not_found(f"player ({side}_on_ice)", pid)
+            if r["position"] == "G":
+                raise bad_request("invalid_state", f"{pid} is a goalie: list skaters only",
+                                  [pid], f"{side}_on_ice")  # fmt: skip
+            out.append({**r, "team_id": teams.get(side) or r["team_id"], "side": side,
+                        "hours": (seconds or 0) / 3600})  # fmt: skip
+    return out
 
 
 def provide_player_service(state: State) -> PlayerService:
