@@ -15,6 +15,7 @@ Usage: bench_ml.py [--games 600] [--teams 8] [--requests 200]
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import math
 import os
@@ -25,7 +26,6 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 import psycopg
 
 REPO = Path(__file__).resolve().parents[1]
@@ -254,6 +254,59 @@ def player_calls(url: str) -> dict:
     }
 
 
+def wait_for_children(process: subprocess.Popen) -> None:
+    """Until the server's start-up work in child processes (its warm-up `dbt parse`) is over:
+    it competes with the requests for the 2 cores."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True)
+        if not children.stdout.strip():
+            return
+        time.sleep(0.5)
+
+
+def concurrent_requests(base: str, key: str, method: str, path: str, body, total: int) -> list:
+    """Milliseconds of `total` requests made by 10 clients at once, each on its own keep-alive
+    connection, after one warm-up request each.
+
+    The clients use http.client: they share the machine's 2 cores with the server and the
+    database, and a client's own CPU time is charged to the server's latency. On the 600-game
+    league, injury-risk (which reads nothing) answered 603 requests/s to 10 httpx clients and
+    933 to 10 http.client ones."""
+    host, port = base.removeprefix("http://").split(":")
+    payload = None if body is None else json.dumps(body).encode()
+    headers = {"X-API-Key": key}
+    if payload is not None:
+        headers["Content-Type"] = "application/json"
+    millis: list[float] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+
+        def one() -> None:
+            conn.request(method.upper(), path, body=payload, headers=headers)
+            response = conn.getresponse()
+            text = response.read()
+            assert response.status == 200, text
+
+        one()  # warm the connection
+        for _ in range(total // 10):
+            t = time.perf_counter()
+            one()
+            elapsed = (time.perf_counter() - t) * 1000
+            with lock:
+                millis.append(elapsed)
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return millis
+
+
 def endpoints(url: str, requests_each: int) -> None:
     home = Path(tempfile.mkdtemp(prefix="bench_ml_"))
     project = home / "project"
@@ -282,26 +335,9 @@ def endpoints(url: str, requests_each: int) -> None:
         calls.update(more_calls(url))
         calls.update(line_calls(url))
         calls.update(player_calls(url))
+        wait_for_children(process)
         for name, (method, path, body) in calls.items():
-            millis: list[float] = []
-            lock = threading.Lock()
-
-            def client(method=method, path=path, body=body, millis=millis, lock=lock) -> None:
-                with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=30) as http:
-                    http.request(method, path, json=body)  # warm the connection
-                    for _ in range(requests_each // 10):
-                        t = time.perf_counter()
-                        r = http.request(method, path, json=body)
-                        elapsed = (time.perf_counter() - t) * 1000
-                        assert r.status_code == 200, r.text
-                        with lock:
-                            millis.append(elapsed)
-
-            threads = [threading.Thread(target=client) for _ in range(10)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            millis = concurrent_requests(base, key, method, path, body, requests_each)
             figures(f"{name} (10 clients)", millis)
             assert percentile(millis, 0.95) > 0
     finally:
