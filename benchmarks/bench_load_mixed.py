@@ -3,6 +3,7 @@ running back to back, for 60 s. Prints p50/p95/p99 per endpoint, the errors (non
 the server's memory (RSS) before and after.
 
     .venv/bin/python benchmarks/bench_load_mixed.py [--seconds 60] [--status 150] [--sse 50]
+        [--report docs/benchmarks.md]
 
 Set-up as bench_api: a scratch database on the benchmarks' own server, `benchsight serve
 --with-worker` in its own process, the tiny dbt project of the test suite as the build (the
@@ -21,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -30,6 +32,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 from bench_api import percentile, start_server  # noqa: E402
+from report import write_section  # noqa: E402
 from runs_harness import control, create_key, make_tiny_project, prepare_database  # noqa: E402
 from scratch import bench_server, scratch_database  # noqa: E402
 
@@ -168,6 +171,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--status", type=int, default=150)
     parser.add_argument("--sse", type=int, default=50)
+    parser.add_argument("--report", type=Path, help="write the figures as a section of this file")
     args = parser.parse_args()
     with (
         scratch_database(bench_server(), "benchsight_bench_mixed") as url,
@@ -194,25 +198,38 @@ def main() -> int:
         finally:
             server.terminate()
             server.wait(30)
-    print(
-        f"{args.status} status + {args.sse} SSE clients, 20 uploads, builds back to back:"
-        f" {elapsed:.1f} s; load average before {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}"
-    )
-    for name, millis in sorted(tally.millis.items()):
-        print(
-            f"  {name:<48} n={len(millis):<6} p50={statistics.median(millis):8.1f} ms"
-            f"  p95={percentile(millis, 0.95):8.1f} ms  p99={percentile(millis, 0.99):8.1f} ms"
-        )
-    builds = tally.builds
-    print(f"  builds: {len(builds)} ({builds.count('succeeded')} succeeded)")
     errors = sum(len(v) for v in tally.errors.values())
-    print(f"  errors: {errors}")
-    for name, items in tally.errors.items():
-        print(f"    {name}: {len(items)}, first: {items[0]}")
     growth = (after - before) / before * 100 if before else float("nan")
-    print(
-        f"  server RSS: before {before / 1024:.1f} MiB, after {after / 1024:.1f} MiB ({growth:+.1f} %)"
-    )
+    builds = tally.builds
+    lines = [
+        "## The API under mixed load",
+        "",
+        f"`benchmarks/bench_load_mixed.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC:"
+        f" {args.status} status + {args.sse} SSE clients, 20 tracker uploads and builds back to"
+        f" back for {elapsed:.1f} s; load average before {load_before[0]:.1f},"
+        f" after {os.getloadavg()[0]:.1f}.",
+        "",
+        "| endpoint | requests | p50 (ms) | p95 (ms) | p99 (ms) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, millis in sorted(tally.millis.items()):
+        lines.append(
+            f"| {name} | {len(millis)} | {statistics.median(millis):.1f} |"
+            f" {percentile(millis, 0.95):.1f} | {percentile(millis, 0.99):.1f} |"
+        )
+    lines += [
+        "",
+        f"Builds: {len(builds)} ({builds.count('succeeded')} succeeded). Errors: {errors}"
+        + "".join(
+            f"; {name}: {len(items)}, first: {items[0]}" for name, items in tally.errors.items()
+        )
+        + f". Server RSS: before {before / 1024:.1f} MiB, after {after / 1024:.1f} MiB"
+        f" ({growth:+.1f} %; bar +10 %).",
+    ]
+    print("\n".join(lines))
+    if args.report:
+        write_section(args.report, "load_mixed", "\n".join(lines))
+        print(f"report: {args.report}")
     return 0 if errors == 0 and growth <= 10 else 1
 
 

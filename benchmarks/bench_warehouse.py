@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the fixture league's workbook builder
 
 from fixture_league import build_fixture_workbook  # noqa: E402
+from report import write_section  # noqa: E402
 from scratch import configured_server, scratch_database  # noqa: E402
 
 from benchsight.db import connection_env  # noqa: E402
@@ -324,7 +325,7 @@ def write_report(path: Path, fixtures: dict | None, leagues: list[dict]) -> None
             f"{r['db_bytes'] / 1e6:,.0f} MB |"
         )
     lines += ["", *scale_out(by_size), ""]
-    path.write_text("\n".join(lines))
+    write_section(path, "warehouse", "\n".join(lines))
     print(f"report: {path} (plot {png})")
 
 
