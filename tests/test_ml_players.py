@@ -45,7 +45,7 @@ def season_games(url: str) -> list[tuple]:
         url,
         "select p.player_id, p.team_id, case when p.position = 'D' then 'D' else 'F' end,"
         " p.goals, p.a1 + p.a2, p.goals + p.a1 + p.a2, p.sog, p.toi_seconds, p.game_id,"
-        " s.game_date, s.home_team_id, s.away_team_id, p.gf_on_ice"
+        " s.game_date, s.home_team_id, s.away_team_id, p.gf_on_ice, p.sf"
         " from public.fact_player_game_stats as p join public.dim_schedule as s using (game_id)"
         " where p.player_id is not null and p.position <> 'G'"
         " order by s.game_date, p.game_id",
@@ -54,7 +54,7 @@ def season_games(url: str) -> list[tuple]:
 
 def totals(url: str) -> dict[str, dict]:
     out: dict[str, dict] = {}
-    for pid, team, pos, g, a, p, sog, toi, *_, gf in season_games(url):
+    for pid, team, pos, g, a, p, sog, toi, *_, gf, sf in season_games(url):
         t = out.setdefault(pid, defaultdict(float, positions=[]))
         t["positions"].append(pos)
         t["team"] = team
@@ -65,11 +65,44 @@ def totals(url: str) -> dict[str, dict]:
                 t[f"{stat}_toi"] += v
         if toi is not None:
             t["gf"] += gf
+            t["sf"] += sf
             t["hours"] += float(toi) / 3600
             t["games_toi"] += 1
     for t in out.values():
         t["position"] = max(sorted(set(t["positions"])), key=t["positions"].count)
     return out
+
+
+EXPOSURE = {"game": ("", "games"), "60": ("_toi", "hours"), "share": ("_toi", "gf")}
+
+
+def prior(coef: dict, v: dict, stat: str, basis: str) -> tuple[float, float]:
+    """His prior (shape, rate) of `stat` on `basis`. SOG: his position's (alpha, beta). Goals,
+    assists, points: the covariate prior, mean exp(log_scale + slope ln(shot index)) with the
+    strength beta, the shot index being his posterior SOG rate on the basis over the position's
+    prior mean."""
+    key = f"{basis}:{v['position']}"
+    if stat == "sog":
+        return coef[f"prior:sog:{key}:alpha"], coef[f"prior:sog:{key}:beta"]
+    beta = coef[f"cov:{stat}:{key}:beta"]
+    mean = math.exp(coef[f"cov:{stat}:{key}:log_scale"] + coef[f"cov:{stat}:{key}:slope"]
+                    * log_shot_index(coef, v, basis))  # fmt: skip
+    return beta * mean, beta
+
+
+def log_shot_index(coef: dict, v: dict, basis: str) -> float:
+    suffix, exposure = EXPOSURE[basis]
+    key = f"{basis}:{v['position']}"
+    sa, sb = coef[f"prior:sog:{key}:alpha"], coef[f"prior:sog:{key}:beta"]
+    sog_exposure = v["sf"] if basis == "share" else v[exposure]
+    return math.log((sa + v[f"sog{suffix}"]) / (sb + sog_exposure) / (sa / sb))
+
+
+def posterior(coef: dict, v: dict, stat: str, basis: str) -> float:
+    a, b = prior(coef, v, stat, basis)
+    suffix, exposure = EXPOSURE[basis]
+    n = v["sf"] if (basis == "share" and stat == "sog") else v[exposure]
+    return (a + v[f"{stat}{suffix}"]) / (b + n)
 
 
 def test_the_model_is_trained_with_its_card(league: dict) -> None:
@@ -133,21 +166,42 @@ def test_the_view_is_the_posterior_from_the_marts(league: dict) -> None:
         pos = v["position"]
         games, ppg, g60, sogpg, vpos, remaining, share, index = view[pid]
         assert (games, vpos, remaining) == (v["games"], pos, upcoming[v["team"]])
-        pa, pb = coef[f"prior:points:game:{pos}:alpha"], coef[f"prior:points:game:{pos}:beta"]
-        assert ppg == pytest.approx((pa + v["points"]) / (pb + v["games"]), rel=1e-9)
-        sa, sb = coef[f"prior:sog:game:{pos}:alpha"], coef[f"prior:sog:game:{pos}:beta"]
-        assert sogpg == pytest.approx((sa + v["sog"]) / (sb + v["games"]), rel=1e-9)
-        ga, gb = coef[f"prior:goals:60:{pos}:alpha"], coef[f"prior:goals:60:{pos}:beta"]
-        assert g60 == pytest.approx((ga + v["goals_toi"]) / (gb + v["hours"]), rel=1e-6)
+        assert ppg == pytest.approx(posterior(coef, v, "points", "game"), rel=1e-9)
+        assert sogpg == pytest.approx(posterior(coef, v, "sog", "game"), rel=1e-9)
+        assert g60 == pytest.approx(posterior(coef, v, "goals", "60"), rel=1e-6)
+        assert share == pytest.approx(posterior(coef, v, "points", "share"), rel=1e-9)
         qa, qb = coef[f"prior:points:share:{pos}:alpha"], coef[f"prior:points:share:{pos}:beta"]
-        assert share == pytest.approx((qa + v["points_toi"]) / (qb + v["gf"]), rel=1e-9)
         assert index == pytest.approx(share / (qa / qb), rel=1e-9)
-    # Shrinkage: every projected rate lies between the skater's own average and the prior mean.
+    # Shrinkage: every projected rate lies between the skater's own average and his prior mean.
     for pid, v in t.items():
-        pos = v["position"]
-        pa, pb = coef[f"prior:points:game:{pos}:alpha"], coef[f"prior:points:game:{pos}:beta"]
-        own, prior = v["points"] / v["games"], pa / pb
-        assert min(own, prior) - 1e-12 <= view[pid][1] <= max(own, prior) + 1e-12
+        a, b = prior(coef, v, "points", "game")
+        own, mean = v["points"] / v["games"], a / b
+        assert min(own, mean) - 1e-12 <= view[pid][1] <= max(own, mean) + 1e-12
+
+
+def test_the_covariate_prior_maximises_its_likelihood(league: dict) -> None:
+    """The scoring priors' (log_scale, slope, beta) are a maximum of the negative binomial
+    likelihood of the skaters' counts given their shot indexes."""
+    coef = active_coefficients(league["url"], NAME)
+    t = totals(league["url"])
+    for pos in ("F", "D"):
+        skaters = [v for v in t.values() if v["position"] == pos]
+        x = np.array([v["points"] for v in skaters])
+        n = np.array([v["games"] for v in skaters])
+        z = np.array([log_shot_index(coef, v, "game") for v in skaters])
+        key = f"cov:points:game:{pos}"
+        base = coef[f"{key}:log_scale"], coef[f"{key}:slope"], coef[f"{key}:beta"]
+
+        def loglik(log_scale, slope, beta, x=x, n=n, z=z):
+            a = beta * np.exp(log_scale + slope * z)
+            return nbinom.logpmf(x, a, beta / (beta + n)).sum()
+
+        best = loglik(*base)
+        for d in ((0.02, 0, 1), (-0.02, 0, 1), (0, 0.02, 1), (0, -0.02, 1), (0, 0, 1.05),
+                  (0, 0, 0.95)):  # fmt: skip
+            moved = (base[0] + d[0], base[1] + d[1], base[2] * d[2])
+            if moved[2] * x.sum() / n.sum() <= 10_000:  # the bound: beta x mean rate <= 10,000
+                assert loglik(*moved) <= best + 1e-6, (pos, base, d)
 
 
 def test_projected_scoring_ranks_with_the_true_skill(league: dict) -> None:
@@ -287,10 +341,8 @@ def test_next_goal_scorer_probabilities(league: dict, http: httpx.Client) -> Non
     dressed = {r[0] for r in games if r[8] == game_id}
     lam = {}
     for pid in dressed:
-        v, pos = t[pid], t[pid]["position"]
-        rate = (coef[f"prior:goals:60:{pos}:alpha"] + v["goals_toi"]) / (
-            coef[f"prior:goals:60:{pos}:beta"] + v["hours"]
-        )
+        v = t[pid]
+        rate = posterior(coef, v, "goals", "60")
         lam[pid] = rate * v["hours"] / v["games_toi"]
     total = sum(lam.values())
     answer = http.post("/api/ml/predict/next-goal-scorer", json={"game_id": game_id}).json()

@@ -11,6 +11,15 @@ A skater's posterior is Gamma(alpha + count, beta + exposure): the projected rat
 (alpha + count) / (beta + exposure), pulled toward the position mean alpha / beta by beta games
 (or hours). Exposure: games played (tracked games), or TOI hours in games with usable shifts.
 
+Goals, assists and points borrow strength from shots: their prior mean is not the position's but
+follows the skater's shot index z (his posterior SOG rate on the same basis over his position's
+prior mean SOG rate): rate ~ Gamma(beta m, beta), m = exp(log_scale + slope ln z), the three
+parameters per stat, basis and position by maximum marginal likelihood (`fit_covariate_prior`).
+Points are rare (a few per ten games) and noisy; shots on goal are four times as frequent and
+carry the same skill, so a skater's expected scoring leans on his shooting until his own points
+are many (on the generated 600-game season, the first half's projected points per 60 rank the
+true skills at Spearman 0.85 this way, 0.53 with the position's prior alone).
+
 Intervals: the rate's 90 % credible interval from the posterior gamma; a count over g games from
 the posterior predictive, negative binomial (shape alpha + count, success probability
 (beta + exposure) / (beta + exposure + g)), its 5th and 95th percentiles (see `interval`).
@@ -54,6 +63,9 @@ DESCRIPTION = (
 STATS = ("goals", "assists", "points", "sog")
 POSITIONS = ("F", "D")
 BASES = ("game", "60", "share")
+# Their priors follow the skater's shot rate (shot_index): in a rec league's few games, points are
+# rare and noisy, shots four times as frequent; see fit_covariate_prior.
+COVARIATE_STATS = ("goals", "assists", "points")
 # The exposure of the "share" basis: his team's goals while he was on the ice (goals, assists,
 # points) or its shots on goal (sog): his share of the on-ice production, free of his team's level.
 SHARE_EXPOSURE = {"goals": "gf_on_ice", "assists": "gf_on_ice", "points": "gf_on_ice", "sog": "sf"}
@@ -62,7 +74,7 @@ ALPHA_BOUNDS = (0.05, 10_000.0)
 MIN_SKATERS = 4  # per position, to fit its prior
 MIN_GAMES = 10
 MIN_PLAYER_GAMES = 3  # a skater's projection needs this many games (the API refuses below it)
-SPEC = f"player_projection/3 level={LEVEL} alpha_bounds={ALPHA_BOUNDS} min_skaters={MIN_SKATERS}"
+SPEC = f"player_projection/4 level={LEVEL} alpha_bounds={ALPHA_BOUNDS} min_skaters={MIN_SKATERS}"
 
 QUERY = """
     select p.game_id, s.game_date, s.season_id, p.player_id, p.team_id,
@@ -105,6 +117,31 @@ def fit_prior(x: np.ndarray, n: np.ndarray) -> tuple[float, float]:
     return float(a), float(b)
 
 
+def fit_covariate_prior(x: np.ndarray, n: np.ndarray, z: np.ndarray) -> tuple[float, float, float]:
+    """A gamma prior whose mean follows a covariate: rate_i ~ Gamma(beta m_i, beta) with
+    m_i = exp(log_scale + slope z_i), by maximum marginal likelihood (negative binomial),
+    started from the plain prior (slope 0). Returns (log_scale, slope, beta); the mean prior
+    shape beta x mean(m) is bounded like alpha (ALPHA_BOUNDS)."""
+    a0, b0 = fit_prior(x, n)
+    m = x.sum() / n.sum()
+    if m <= 0:
+        return float(np.log(a0 / b0)), 0.0, b0
+
+    def nll(p: np.ndarray) -> float:
+        log_scale, slope, log_beta = p
+        beta = np.exp(log_beta)
+        a = beta * np.exp(log_scale + slope * z)
+        return -float((gammaln(a + x) - gammaln(a) + a * np.log(beta / (beta + n))
+                       - x * np.log(beta + n)).sum())  # fmt: skip
+
+    bounds = [(None, None), (-5.0, 5.0),
+              (np.log(ALPHA_BOUNDS[0] / m), np.log(ALPHA_BOUNDS[1] / m))]  # fmt: skip
+    start = np.array([np.log(a0 / b0), 0.0, np.clip(np.log(b0), bounds[2][0], bounds[2][1])])
+    res = minimize(nll, start, method="L-BFGS-B", bounds=bounds)
+    best = res.x if res.fun <= nll(start) else start
+    return float(best[0]), float(best[1]), float(np.exp(best[2]))
+
+
 def player_totals(frame: pd.DataFrame) -> pd.DataFrame:
     """Per skater: position (his most frequent), games, TOI hours (games with usable shifts) and
     the counts over all games and over games with TOI."""
@@ -122,7 +159,9 @@ def player_totals(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def fit_priors(totals: pd.DataFrame) -> dict[str, float]:
-    """The coefficients: prior:<stat>:<basis>:<position>:alpha / :beta."""
+    """The coefficients: prior:<stat>:<basis>:<position>:alpha / :beta (the position's plain
+    prior), and for goals, assists and points the covariate prior on the skater's shot rate,
+    cov:<stat>:<basis>:<position>:log_scale / :slope / :beta (see `prior_shape_rate`)."""
     coef = {}
     for pos in POSITIONS:
         t = totals[totals["position"] == pos]
@@ -135,13 +174,57 @@ def fit_priors(totals: pd.DataFrame) -> dict[str, float]:
                 a, b = fit_prior(x.to_numpy(float)[keep], n.to_numpy(float)[keep])
                 coef[f"prior:{stat}:{basis}:{pos}:alpha"] = a
                 coef[f"prior:{stat}:{basis}:{pos}:beta"] = b
+    for pos in POSITIONS:
+        t = totals[totals["position"] == pos]
+        for basis in BASES:
+            if f"prior:sog:{basis}:{pos}:alpha" not in coef:
+                continue
+            z = np.log(shot_index(t, coef, basis)).to_numpy(float)
+            for stat in COVARIATE_STATS:
+                x, n = _count_exposure(t, stat, basis)
+                keep = n.to_numpy() > 0
+                if f"prior:{stat}:{basis}:{pos}:alpha" not in coef:
+                    continue
+                fitted = fit_covariate_prior(x.to_numpy(float)[keep], n.to_numpy(float)[keep],
+                                             z[keep])  # fmt: skip
+                for name, value in zip(("log_scale", "slope", "beta"), fitted, strict=True):
+                    coef[f"cov:{stat}:{basis}:{pos}:{name}"] = value
     return coef
 
 
+def shot_index(totals: pd.DataFrame, coef: dict, basis: str) -> pd.Series:
+    """Each skater's shot rate on `basis` (his shrunk SOG rate) over his position's mean: the
+    covariate of the scoring priors (1 for a skater without exposure on the basis)."""
+    a = totals["position"].map(lambda p: coef.get(f"prior:sog:{basis}:{p}:alpha", np.nan))
+    b = totals["position"].map(lambda p: coef.get(f"prior:sog:{basis}:{p}:beta", np.nan))
+    x, n = _count_exposure(totals, "sog", basis)
+    return ((a + x) / (b + n)) / (a / b)
+
+
+def prior_shape_rate(
+    totals: pd.DataFrame, coef: dict, stat: str, basis: str
+) -> tuple[pd.Series, pd.Series]:
+    """Each skater's prior (shape, rate). Goals, assists and points: beta x exp(log_scale +
+    slope x ln(shot index)) and beta, the covariate prior (a skater who shoots more is expected
+    to score more, before his own points are counted); SOG, or a position without the covariate
+    fit: the position's plain alpha and beta."""
+    pos = totals["position"]
+    alpha = pos.map(lambda p: coef.get(f"prior:{stat}:{basis}:{p}:alpha", np.nan))
+    beta = pos.map(lambda p: coef.get(f"prior:{stat}:{basis}:{p}:beta", np.nan))
+    if stat in COVARIATE_STATS:
+        cov = {k: pos.map(lambda p, k=k: coef.get(f"cov:{stat}:{basis}:{p}:{k}", np.nan))
+               for k in ("log_scale", "slope", "beta")}  # fmt: skip
+        z = np.log(shot_index(totals, coef, basis))
+        has = cov["beta"].notna()
+        alpha = alpha.where(~has, cov["beta"] * np.exp(cov["log_scale"] + cov["slope"] * z))
+        beta = beta.where(~has, cov["beta"])
+    return alpha, beta
+
+
 def posterior_means(totals: pd.DataFrame, coef: dict, stat: str, basis: str) -> pd.Series:
-    """(alpha + count) / (beta + exposure) per skater (NaN when his position has no prior)."""
-    a = totals["position"].map(lambda p: coef.get(f"prior:{stat}:{basis}:{p}:alpha", np.nan))
-    b = totals["position"].map(lambda p: coef.get(f"prior:{stat}:{basis}:{p}:beta", np.nan))
+    """(shape + count) / (rate + exposure) per skater, from his prior (`prior_shape_rate`; NaN
+    when his position has no prior)."""
+    a, b = prior_shape_rate(totals, coef, stat, basis)
     x, n = _count_exposure(totals, stat, basis)
     return (a + x) / (b + n)
 
@@ -324,8 +407,11 @@ def fit(frame: pd.DataFrame) -> FitResult:
         features=[f"{s}:{b}" for s in STATS for b in BASES],
         parameters={
             "season_id": str(frame["season_id"].iloc[-1]),
-            "prior": "gamma(alpha, beta) per stat, basis (game, 60) and position, by maximum "
-            "marginal likelihood (negative binomial), method-of-moments start",
+            "prior": "gamma(alpha, beta) per stat, basis (game, 60, share) and position, by "
+            "maximum marginal likelihood (negative binomial), method-of-moments start; for "
+            "goals, assists and points the prior mean follows the skater's shot index (his "
+            "shrunk SOG rate over his position's mean): Gamma(beta exp(log_scale + slope "
+            "ln index), beta), by maximum marginal likelihood (coefficients cov:*)",
             "interval_level": LEVEL,
             "min_player_games": MIN_PLAYER_GAMES,
             "prior_means": prior_means,

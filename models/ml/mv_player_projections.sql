@@ -8,8 +8,10 @@
 -- Every player of dim_player (and any skater of the facts) with his projection from the active
 -- version of model `player_projection` (benchsight/ml/player_projection.py): his counts over every
 -- tracked game (all seasons, as the model pools them) and, per stat and basis, the posterior
--- gamma shape (alpha + count) and rate (beta + games, or beta + TOI hours) from his position's
--- prior; the projected rate is shape / rate. Bases: per game, per 60 (TOI hours) and share (per
+-- gamma shape (prior shape + count) and rate (prior rate + games, or + TOI hours); the projected
+-- rate is shape / rate. The prior of SOG is his position's (alpha, beta); that of goals, assists
+-- and points follows his shot index (shot_index_*: his shrunk SOG rate over his position's mean):
+-- shape beta x exp(log_scale + slope x ln(index)), rate beta (cov:* coefficients). Bases: per game, per 60 (TOI hours) and share (per
 -- team goal while he was on the ice; for sog, per team shot on goal while he was on); the share
 -- index is the share over his position's prior mean share (1 = his position's average).
 -- games_remaining: his team's (the team of his latest game) upcoming games of the current season
@@ -98,16 +100,62 @@ players as (
 
 prior as (
     select
-        split_part(term, ':', 4) as position,
+        split_part(term, ':', 4) as prior_position,
         {%- for stat in ['goals', 'assists', 'points', 'sog'] %}
         {%- for basis in ['game', '60', 'share'] %}
         max(value) filter (where term like 'prior:{{ stat }}:{{ basis }}:%:alpha') as {{ stat }}_{{ basis }}_alpha,
         max(value) filter (where term like 'prior:{{ stat }}:{{ basis }}:%:beta') as {{ stat }}_{{ basis }}_beta,
         {%- endfor %}
         {%- endfor %}
+        {%- for stat in ['goals', 'assists', 'points'] %}
+        {%- for basis in ['game', '60', 'share'] %}
+        {%- for part in ['log_scale', 'slope', 'beta'] %}
+        max(value) filter (where term like 'cov:{{ stat }}:{{ basis }}:%:{{ part }}') as {{ stat }}_{{ basis }}_cov_{{ part }},
+        {%- endfor %}
+        {%- endfor %}
+        {%- endfor %}
         count(*) as terms
     from coef
     group by split_part(term, ':', 4)
+),
+
+-- The covariate of the scoring priors: his shrunk SOG rate on each basis over his position's
+-- mean (1 without exposure on the basis).
+indexed as (
+    select
+        p.*,
+        pr.*,
+        {%- for basis, count, exposure in [('game', 'sog', 'games'), ('60', 'sog_toi', 'toi_hours'), ('share', 'sog_toi', 'sf_on_ice')] %}
+        (pr.sog_{{ basis }}_alpha + p.{{ count }}) / (pr.sog_{{ basis }}_beta + p.{{ exposure }})
+        / (pr.sog_{{ basis }}_alpha / pr.sog_{{ basis }}_beta) as shot_index_{{ basis }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from players as p
+    left join prior as pr on pr.prior_position = p.position
+),
+
+-- Each stat's prior (shape, rate) per skater: goals, assists and points follow his shot index,
+-- shape beta x exp(log_scale + slope x ln(index)), rate beta; sog (or a position without the
+-- covariate fit) the position's plain alpha and beta.
+priors as (
+    select
+        i.*,
+        {%- for stat in ['goals', 'assists', 'points', 'sog'] %}
+        {%- for basis in ['game', '60', 'share'] %}
+        {%- if stat == 'sog' %}
+        i.sog_{{ basis }}_alpha as sog_{{ basis }}_a,
+        i.sog_{{ basis }}_beta as sog_{{ basis }}_b,
+        {%- else %}
+        coalesce(
+            i.{{ stat }}_{{ basis }}_cov_beta
+            * exp(i.{{ stat }}_{{ basis }}_cov_log_scale + i.{{ stat }}_{{ basis }}_cov_slope * ln(i.shot_index_{{ basis }})),
+            i.{{ stat }}_{{ basis }}_alpha
+        ) as {{ stat }}_{{ basis }}_a,
+        coalesce(i.{{ stat }}_{{ basis }}_cov_beta, i.{{ stat }}_{{ basis }}_beta) as {{ stat }}_{{ basis }}_b,
+        {%- endif %}
+        {%- endfor %}
+        {%- endfor %}
+        i.terms as prior_terms
+    from indexed as i
 ),
 
 remaining as (
@@ -148,22 +196,24 @@ select
     p.last_game_date,
     case when p.team_id is not null then coalesce(r.games_remaining, 0) end as games_remaining,
     {%- for stat in ['goals', 'assists', 'points', 'sog'] %}
-    pr.{{ stat }}_game_alpha + p.{{ stat }} as {{ stat }}_shape,
-    pr.{{ stat }}_game_beta + p.games as {{ stat }}_rate,
-    (pr.{{ stat }}_game_alpha + p.{{ stat }}) / (pr.{{ stat }}_game_beta + p.games) as {{ stat }}_per_game,
-    pr.{{ stat }}_60_alpha + p.{{ stat }}_toi as {{ stat }}_60_shape,
-    pr.{{ stat }}_60_beta + p.toi_hours as {{ stat }}_60_rate,
-    (pr.{{ stat }}_60_alpha + p.{{ stat }}_toi) / (pr.{{ stat }}_60_beta + p.toi_hours) as {{ stat }}_per_60,
+    p.{{ stat }}_game_a + p.{{ stat }} as {{ stat }}_shape,
+    p.{{ stat }}_game_b + p.games as {{ stat }}_rate,
+    (p.{{ stat }}_game_a + p.{{ stat }}) / (p.{{ stat }}_game_b + p.games) as {{ stat }}_per_game,
+    p.{{ stat }}_60_a + p.{{ stat }}_toi as {{ stat }}_60_shape,
+    p.{{ stat }}_60_b + p.toi_hours as {{ stat }}_60_rate,
+    (p.{{ stat }}_60_a + p.{{ stat }}_toi) / (p.{{ stat }}_60_b + p.toi_hours) as {{ stat }}_per_60,
     {%- set on_ice = 'sf_on_ice' if stat == 'sog' else 'gf_on_ice' %}
-    pr.{{ stat }}_share_alpha + p.{{ stat }}_toi as {{ stat }}_share_shape,
-    pr.{{ stat }}_share_beta + p.{{ on_ice }} as {{ stat }}_share_rate,
-    (pr.{{ stat }}_share_alpha + p.{{ stat }}_toi) / (pr.{{ stat }}_share_beta + p.{{ on_ice }}) as {{ stat }}_share,
-    (pr.{{ stat }}_share_alpha + p.{{ stat }}_toi) / (pr.{{ stat }}_share_beta + p.{{ on_ice }})
-    / (pr.{{ stat }}_share_alpha / pr.{{ stat }}_share_beta) as {{ stat }}_share_index,
+    p.{{ stat }}_share_a + p.{{ stat }}_toi as {{ stat }}_share_shape,
+    p.{{ stat }}_share_b + p.{{ on_ice }} as {{ stat }}_share_rate,
+    (p.{{ stat }}_share_a + p.{{ stat }}_toi) / (p.{{ stat }}_share_b + p.{{ on_ice }}) as {{ stat }}_share,
+    (p.{{ stat }}_share_a + p.{{ stat }}_toi) / (p.{{ stat }}_share_b + p.{{ on_ice }})
+    / (p.{{ stat }}_share_alpha / p.{{ stat }}_share_beta) as {{ stat }}_share_index,
     {%- endfor %}
+    p.shot_index_game,
+    p.shot_index_60,
+    p.shot_index_share,
     m.version as model_version
-from players as p
+from priors as p
 cross join model as m
-left join prior as pr on pr.position = p.position
 left join remaining as r on r.team_id = p.team_id
 where p.player_id is not null
