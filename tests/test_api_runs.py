@@ -132,6 +132,39 @@ def test_trigger_runs_to_success_with_progress_steps_logs_sse_and_artifacts(setu
     assert "log" in kinds
 
 
+def test_streams_of_one_run_share_one_connection_and_see_the_same_events(setup, http):
+    control(setup["db"], sleep_seconds=2)
+    try:
+        run_id = http.post("/api/etl/trigger", json={"mode": "full"}).json()["run_id"]
+        sinks, dones = [[] for _ in range(5)], [threading.Event() for _ in range(5)]
+        for sink, done in zip(sinks, dones, strict=True):
+            threading.Thread(target=_sse_events, daemon=True,
+                             args=(setup["url"], setup["key"], run_id, sink, done)).start()  # fmt: skip
+
+        def watchers() -> int:
+            with psycopg.connect(setup["db"]) as conn:
+                return conn.execute(
+                    "select count(*) from pg_stat_activity where application_name = %s",
+                    [f"benchsight-events-{run_id}"],
+                ).fetchone()[0]
+
+        wait_for(lambda: all(sinks), 60, what="every stream's first event")
+        seen = []
+        for _ in range(5):
+            seen.append(watchers())
+            time.sleep(0.2)
+        assert max(seen) == 1, seen  # one connection for the five streams
+        assert wait_terminal(http, run_id)["status"] == "succeeded"
+        for done in dones:
+            assert done.wait(15), "a stream did not end"
+    finally:
+        control(setup["db"])
+    logs = [[body["id"] for kind, body in sink if kind == "log"] for sink in sinks]
+    assert logs[0] and all(ids == logs[0] for ids in logs)  # every line, once, in order
+    assert all(sink[-1][0] == "end" and sink[-1][1]["status"] == "succeeded" for sink in sinks)
+    assert wait_for(lambda: watchers() == 0, 10, what="the watcher's connection to close")
+
+
 def test_excel_source_without_configured_files_fails_before_dbt(setup, http):
     run = http.post("/api/etl/trigger", json={"mode": "full", "source": "excel"}).json()
     final = wait_terminal(http, run["run_id"])
