@@ -54,6 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     register_actions(actions)
 
 
+KEEP_ALIVE_SECONDS = 75
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -77,6 +80,10 @@ def _serve(args: argparse.Namespace) -> int:
         host=host,
         port=port,
         log_level="warning",
+        # Longer than the idle timeouts of the clients and proxies in front (httpx's pool: 5 s,
+        # load balancers: 60 s): with uvicorn's 5 s, a client reusing a connection the server
+        # is closing gets a reset (bench_load_mixed saw a ReadError per run).
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     return 0
 
