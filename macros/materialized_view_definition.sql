@@ -9,7 +9,9 @@
         {{- log("materialized view " ~ target_relation ~ ": its SQL changed, replacing it") -}}
         {{- return(get_replace_sql(existing_relation, target_relation, sql)) -}}
     {%- endif -%}
-    {{- return(dbt.materialized_view_get_build_sql(existing_relation, target_relation, backup_relation, intermediate_relation)) -}}
+    {{- return(dbt.materialized_view_get_build_sql(
+        existing_relation, target_relation, backup_relation, intermediate_relation
+    )) -}}
 {% endmacro %}
 
 

@@ -11,9 +11,10 @@
 -- gamma shape (prior shape + count) and rate (prior rate + games, or + TOI hours); the projected
 -- rate is shape / rate. The prior of SOG is his position's (alpha, beta); that of goals, assists
 -- and points follows his shot index (shot_index_*: his shrunk SOG rate over his position's mean):
--- shape beta x exp(log_scale + slope x ln(index)), rate beta (cov:* coefficients). Bases: per game, per 60 (TOI hours) and share (per
--- team goal while he was on the ice; for sog, per team shot on goal while he was on); the share
--- index is the share over his position's prior mean share (1 = his position's average).
+-- shape beta x exp(log_scale + slope x ln(index)), rate beta (cov:* coefficients). Bases: per
+-- game, per 60 (TOI hours) and share (per team goal while he was on the ice; for sog, per team
+-- shot on goal while he was on); the share index is the share over his position's prior mean
+-- share (1 = his position's average).
 -- games_remaining: his team's (the team of his latest game) upcoming games of the current season
 -- (season_id: the model's, that of the latest game). A goalie or a player without games has
 -- games = 0.
@@ -110,7 +111,8 @@ prior as (
         {%- for stat in ['goals', 'assists', 'points'] %}
         {%- for basis in ['game', '60', 'share'] %}
         {%- for part in ['log_scale', 'slope', 'beta'] %}
-        max(value) filter (where term like 'cov:{{ stat }}:{{ basis }}:%:{{ part }}') as {{ stat }}_{{ basis }}_cov_{{ part }},
+        max(value) filter (where term like 'cov:{{ stat }}:{{ basis }}:%:{{ part }}')
+            as {{ stat }}_{{ basis }}_cov_{{ part }},
         {%- endfor %}
         {%- endfor %}
         {%- endfor %}
@@ -125,7 +127,8 @@ indexed as (
     select
         p.*,
         pr.*,
-        {%- for basis, count, exposure in [('game', 'sog', 'games'), ('60', 'sog_toi', 'toi_hours'), ('share', 'sog_toi', 'sf_on_ice')] %}
+        {%- set bases = [('game', 'sog', 'games'), ('60', 'sog_toi', 'toi_hours'), ('share', 'sog_toi', 'sf_on_ice')] %}
+        {%- for basis, count, exposure in bases %}
         (pr.sog_{{ basis }}_alpha + p.{{ count }}) / (pr.sog_{{ basis }}_beta + p.{{ exposure }})
         / (pr.sog_{{ basis }}_alpha / pr.sog_{{ basis }}_beta) as shot_index_{{ basis }}{{ ',' if not loop.last }}
         {%- endfor %}
@@ -147,7 +150,10 @@ priors as (
         {%- else %}
         coalesce(
             i.{{ stat }}_{{ basis }}_cov_beta
-            * exp(i.{{ stat }}_{{ basis }}_cov_log_scale + i.{{ stat }}_{{ basis }}_cov_slope * ln(i.shot_index_{{ basis }})),
+            * exp(
+                i.{{ stat }}_{{ basis }}_cov_log_scale
+                + i.{{ stat }}_{{ basis }}_cov_slope * ln(i.shot_index_{{ basis }})
+            ),
             i.{{ stat }}_{{ basis }}_alpha
         ) as {{ stat }}_{{ basis }}_a,
         coalesce(i.{{ stat }}_{{ basis }}_cov_beta, i.{{ stat }}_{{ basis }}_beta) as {{ stat }}_{{ basis }}_b,
