@@ -4,8 +4,9 @@ The worker NOTIFYs `ops_run_<id>` whenever it records something. One watcher per
 loop) LISTENs on a connection of its own and reads what is new (with a one-second poll as a
 safety net), however many streams follow that run: the portal sees a node finish within
 milliseconds, and fifty viewers of a build cost one connection and one read per change, not
-fifty (with one connection each, fifty viewers exhausted the server's connections and failed the
-build they were watching; benchmarks/bench_load_mixed.py).
+fifty. With a connection per stream, bench_load_mixed's 50 viewers held half of a default server's
+100 connections (more than a small Supabase instance allows), and a build failed with "too many
+clients already" in a run where a second server also held connections.
 """
 
 from __future__ import annotations
