@@ -5,7 +5,7 @@ loop) LISTENs on a connection of its own and reads what is new (with a one-secon
 safety net), however many streams follow that run: the portal sees a node finish within
 milliseconds, and fifty viewers of a build cost one connection and one read per change, not
 fifty. With a connection per stream, bench_load_mixed's 50 viewers held half of a default server's
-100 connections (more than a small Supabase instance allows), and a build failed with "too many
+100 connections (Supabase's limit depends on the compute size), and a build failed with "too many
 clients already" in a run where a second server also held connections.
 """
 
