@@ -24,6 +24,7 @@ from procrastinate.jobs import Status
 
 from api.runs.executor import reap_stalled_runs, worker_name
 from api.runs.service import BUILD_TASK
+from api.runs.store import runs_in_progress
 from api.runs.tasks import register
 from api.settings import ApiSettings
 
@@ -184,13 +185,30 @@ async def settle_stalled(app: procrastinate.App, settings: ApiSettings) -> list[
     stalled = await app.job_manager.get_stalled_jobs(
         task_name=BUILD_TASK, seconds_since_heartbeat=settings.stale_after_seconds
     )
+    # Procrastinate's worker heartbeat can go stale before the run's own: a job whose run is still
+    # running is released on a later pass, once its run is settled. Releasing it first let the
+    # next build start while the dead worker's run was still `running` (test_faults_runs, under
+    # load: the next build started 0.9 s before the killed one was marked failed).
+    unsettled = await asyncio.to_thread(
+        _runs_in_progress, settings.database_url, [j.task_kwargs.get("run_id") for j in stalled]
+    )
     for job in stalled:
-        # The run row is already settled (above, or by this check on an earlier pass): end the job
-        # so the build lock it holds frees the queue.
+        if job.task_kwargs.get("run_id") in unsettled:
+            continue
+        # The run row is settled (above, or by this check on an earlier pass): end the job so the
+        # build lock it holds frees the queue.
         await app.job_manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
         log.warning("released job %s of a stopped worker", job.id)
     await _reap_orphan_workers(settings.database_url, settings.stale_after_seconds)
     return reaped
+
+
+def _runs_in_progress(url: str, run_ids: list) -> set[int]:
+    ids = [r for r in run_ids if isinstance(r, int)]
+    if not ids:
+        return set()
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+        return runs_in_progress(conn, ids)
 
 
 async def _reap_orphan_workers(url: str, stale_after: float) -> None:

@@ -614,6 +614,15 @@ def requeue_after_lost_connection(conn: psycopg.Connection, run_id: int, reason:
     RunWriter(conn, run_id).log("warning", "retry", reason)
 
 
+def runs_in_progress(conn: psycopg.Connection, run_ids: list[int]) -> set[int]:
+    """Which of these runs are still running or cancelling (not yet settled)."""
+    rows = conn.execute(
+        "select run_id from ops.runs where run_id = any(%s) and status in ('running', 'cancelling')",
+        [run_ids],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def reap_stalled(
     conn: psycopg.Connection, stale_after: float
 ) -> list[tuple[int, int | None, str | None]]:
