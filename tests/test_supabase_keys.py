@@ -62,6 +62,32 @@ def test_list_and_revoke(db_url, api):
     assert missing.returncode == 1 and "no API key" in missing.stderr
 
 
+def test_a_prefix_of_decimal_digits_names_its_key_not_an_id(db_url, api):
+    """About one prefix in 43 is all decimal digits (8 hex digits); `revoke` took it for an id."""
+    first, second = create_key(db_url, "read"), create_key(db_url, "read")
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        ids = dict(conn.execute("select prefix, key_id from ops.api_keys").fetchall())
+        first_id = ids[first.split("_")[1]]
+        # the second key's prefix spells the first key's id
+        conn.execute("update ops.api_keys set prefix = %s where prefix = %s",
+                     [str(first_id), second.split("_")[1]])  # fmt: skip
+    revoked = cli(db_url, "revoke", str(first_id))
+    assert revoked.returncode == 0, revoked.stderr
+    with psycopg.connect(db_url) as conn:
+        state = dict(conn.execute(
+            "select prefix, revoked_at is not null from ops.api_keys where prefix in (%s, %s)",
+            [str(first_id), first.split("_")[1]]).fetchall())  # fmt: skip
+    assert state == {str(first_id): True, first.split("_")[1]: False}
+    third = create_key(db_url, "read")
+    with psycopg.connect(db_url) as conn:
+        third_id = conn.execute("select key_id from ops.api_keys where prefix = %s",
+                                [third.split("_")[1]]).fetchone()[0]  # fmt: skip
+    assert cli(db_url, "revoke", str(third_id)).returncode == 0  # an id no prefix spells
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("select revoked_at is not null from ops.api_keys where key_id = %s",
+                            [third_id]).fetchone()[0]  # fmt: skip
+
+
 def test_no_key_in_logs_or_run_records(db_url, api, caplog):
     key = create_key(db_url, "run")
     caplog.set_level(logging.DEBUG)

@@ -44,11 +44,16 @@ def revoke_key(conn, which: str) -> dict | None:
     None when there is no such key."""
     if which.startswith("bsk_"):  # the whole key pasted: its prefix names it
         which = prefix_of(which) or which
-    column = "key_id" if which.isdigit() else "prefix"
+    # A prefix is 8 hex digits, so about one in 43 is all decimal digits: it names its key before
+    # an id does.
+    where, params = "prefix = %s", [which]
+    if which.isdigit() and len(which) <= 18:
+        where = "prefix = %s or (key_id = %s and not exists (select from ops.api_keys where prefix = %s))"
+        params = [which, int(which), which]
     row = conn.execute(
-        f"update ops.api_keys set revoked_at = coalesce(revoked_at, now()) where {column} = %s"
+        f"update ops.api_keys set revoked_at = coalesce(revoked_at, now()) where {where}"
         " returning key_id, prefix, name, revoked_at",
-        [int(which) if which.isdigit() else which],
+        params,
     ).fetchone()
     return dict(zip(("key_id", "prefix", "name", "revoked_at"), row, strict=True)) if row else None
 
