@@ -183,7 +183,6 @@ BASE_SQL = """
     where model_name = %s and term in ('xg:intercept', 'xg:home', 'goals:intercept', 'goals:home')
 """
 TEAM_SQL = "select team_id from ml.mv_team_ratings where team_id = %s"
-TEAM_ROSTER_SQL = "select player_id from ml.mv_player_impact where team_id = %s"
 GAME_SQL = "select home_team_id, away_team_id from ml.mv_game_predictions where game_id = %s"
 GAME_ROSTER_SQL = """
     select player_id from ml.mv_player_game_xg where game_id = %s and venue = %s
@@ -315,12 +314,13 @@ class LineService:
         if req.team_id is not None and req.side is not None:
             raise bad_request("side_without_game", "side is only for a game_id", field="side")
         if req.team_id is not None:
-            where = [(TEAM_SQL, [req.team_id]), (TEAM_ROSTER_SQL, [req.team_id]),
-                     (TEAM_IMPACTS_SQL, [req.team_id])]  # fmt: skip
+            where = [(TEAM_SQL, [req.team_id]), (TEAM_IMPACTS_SQL, [req.team_id])]
         else:
             side = [req.game_id, req.side]
-            where = [(GAME_SQL, [req.game_id]), (GAME_ROSTER_SQL, side), (GAME_IMPACTS_SQL, side)]
-        model, (team_or_game, roster, impacts) = await read(self.pool, NAME, *where)
+            where = [(GAME_SQL, [req.game_id]), (GAME_IMPACTS_SQL, side), (GAME_ROSTER_SQL, side)]
+        model, (team_or_game, impacts, *game_roster) = await read(self.pool, NAME, *where)
+        # A team's roster is its players in the impacts view; a game's may hold players without.
+        roster = game_roster[0] if game_roster else impacts
         if isinstance(model, Insufficient):
             return model
         if req.team_id is not None:

@@ -337,16 +337,10 @@ def _require_game_or_teams(req) -> None:
         )  # fmt: skip
 
 
-GAME_TEAMS_SQL = """
-    select home_team_id, home_team_name, away_team_id, away_team_name
-    from ml.mv_game_predictions where game_id = %s
-"""
-
-
 def _team_queries(req) -> list[Query]:
     """What `_teams` reads: the scheduled game, or each named team."""
     if req.game_id is not None:
-        return [(GAME_TEAMS_SQL, [req.game_id])]
+        return [(GAME_SQL, [req.game_id])]
     return [(TEAM_SQL, {"t": req.home_team}), (TEAM_SQL, {"t": req.away_team})]
 
 
