@@ -90,19 +90,21 @@ def prior(coef: dict, v: dict, stat: str, basis: str) -> tuple[float, float]:
     return beta * mean, beta
 
 
+def exposure(v: dict, stat: str, basis: str) -> float:
+    """Games, TOI hours, or the on-ice team goals (for sog: team shots on goal) he shares."""
+    return v["sf"] if (basis, stat) == ("share", "sog") else v[EXPOSURE[basis][1]]
+
+
 def log_shot_index(coef: dict, v: dict, basis: str) -> float:
-    suffix, exposure = EXPOSURE[basis]
     key = f"{basis}:{v['position']}"
     sa, sb = coef[f"prior:sog:{key}:alpha"], coef[f"prior:sog:{key}:beta"]
-    sog_exposure = v["sf"] if basis == "share" else v[exposure]
-    return math.log((sa + v[f"sog{suffix}"]) / (sb + sog_exposure) / (sa / sb))
+    count = v[f"sog{EXPOSURE[basis][0]}"]
+    return math.log((sa + count) / (sb + exposure(v, "sog", basis)) / (sa / sb))
 
 
 def posterior(coef: dict, v: dict, stat: str, basis: str) -> float:
     a, b = prior(coef, v, stat, basis)
-    suffix, exposure = EXPOSURE[basis]
-    n = v["sf"] if (basis == "share" and stat == "sog") else v[exposure]
-    return (a + v[f"{stat}{suffix}"]) / (b + n)
+    return (a + v[f"{stat}{EXPOSURE[basis][0]}"]) / (b + exposure(v, stat, basis))
 
 
 def test_the_model_is_trained_with_its_card(league: dict) -> None:
