@@ -183,10 +183,10 @@ def fit_priors(totals: pd.DataFrame) -> dict[str, float]:
                 continue
             z = np.log(shot_index(t, coef, basis)).to_numpy(float)
             for stat in COVARIATE_STATS:
-                x, n = _count_exposure(t, stat, basis)
-                keep = n.to_numpy() > 0
                 if f"prior:{stat}:{basis}:{pos}:alpha" not in coef:
                     continue
+                x, n = _count_exposure(t, stat, basis)
+                keep = n.to_numpy() > 0
                 fitted = fit_covariate_prior(x.to_numpy(float)[keep], n.to_numpy(float)[keep],
                                              z[keep])  # fmt: skip
                 for name, value in zip(("log_scale", "slope", "beta"), fitted, strict=True):
