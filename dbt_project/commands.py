@@ -39,7 +39,11 @@ class DbtCommand:
     extra: Sequence[str] = field(default=())
 
     def argv(self, project_dir: Path, profiles_dir: Path | None = None) -> list[str]:
-        args = [dbt_executable(), self.verb, "--log-format", "json"]
+        # The JSON log on stdout is the run's record (the runner parses it into progress, node
+        # results and log lines). dbt's own debug file log (logs/dbt.log) is left off: it repeats
+        # every statement at debug level, and writing it cost about 0.5 s of CPU in a one-game
+        # build of 70 nodes (8.1-8.6 s against 8.8-9.2 s, 600 games).
+        args = [dbt_executable(), self.verb, "--log-format", "json", "--log-level-file", "none"]
         args += [
             "--project-dir",
             str(project_dir),
