@@ -1,17 +1,19 @@
 -- Invariant family "goals": per tracked game and side, goal events = team goals_for = goals of
 -- the skater rows + goals whose scorer has no skater row (unknown jersey or a goalie).
--- Returns the sides where they disagree.
+-- Returns the sides where they disagree. A build of some games tests those games (macro tested_games).
 with goal_events as (
     select game_id, venue, count(*) as goals, count(*) filter (where scorer_player_id is null) as unknown_scorer
     from {{ ref('fact_goals') }}
+    where {{ tested_games() }}
     group by game_id, venue
 ),
 
-team as (select game_id, venue, goals_for from {{ ref('fact_team_game_stats') }}),
+team as (select game_id, venue, goals_for from {{ ref('fact_team_game_stats') }} where {{ tested_games() }}),
 
 players as (
     select game_id, venue, sum(goals) as goals
     from {{ ref('fact_player_game_stats') }}
+    where {{ tested_games() }}
     group by game_id, venue
 ),
 
@@ -20,7 +22,7 @@ non_skater_scorers as (
     from {{ ref('fact_goals') }} as g
     left join {{ ref('fact_player_game_stats') }} as p
         on p.game_id = g.game_id and p.player_id = g.scorer_player_id
-    where g.scorer_player_id is not null and p.player_id is null
+    where g.scorer_player_id is not null and p.player_id is null and {{ tested_games('g.game_id') }}
     group by g.game_id, g.venue
 )
 

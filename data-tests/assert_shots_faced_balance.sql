@@ -1,9 +1,9 @@
 -- Invariant family "shots faced": for every goalie, SOG faced = saves + GA; and per game and side
 -- (games with usable shifts), the shots on goal the goalies faced plus those at an empty net
--- equal the opponent's shots on goal.
-with goalies as (select * from {{ ref('fact_goalie_game_stats') }}),
+-- equal the opponent's shots on goal. A build of some games tests those games (macro tested_games).
+with goalies as (select * from {{ ref('fact_goalie_game_stats') }} where {{ tested_games() }}),
 
-team as (select * from {{ ref('fact_team_game_stats') }}),
+team as (select * from {{ ref('fact_team_game_stats') }} where {{ tested_games() }}),
 
 coverage as (select game_id from {{ ref('qa_game_quality') }} where has_usable_shifts),
 
@@ -17,7 +17,7 @@ empty_net as (
     select game_id, case venue when 'home' then 'away' else 'home' end as defending_venue, count(*) as shots
     from {{ ref('fact_shots') }}
     -- An attempt whose team the export does not say counts for neither side (QA reports it).
-    where is_on_goal and goalie_player_id is null and venue is not null
+    where is_on_goal and goalie_player_id is null and venue is not null and {{ tested_games() }}
     group by game_id, venue
 )
 

@@ -1,12 +1,13 @@
 -- Invariant family "time on ice": per game and side, the skaters' time in 5v5 shift rows is five
 -- times the 5v5 time (within a second), and known skaters' TOI never exceeds the side's total.
-with shifts as (select * from {{ ref('fact_shifts') }} where is_usable),
+-- A build of some games tests those games (macro tested_games).
+with shifts as (select * from {{ ref('fact_shifts') }} where is_usable and {{ tested_games() }}),
 
 skater_rows as (
     select sp.game_id, sp.venue, sp.toi_seconds, s.strength_state_home
     from {{ ref('fact_shift_players') }} as sp
     inner join shifts as s on s.shift_id = sp.shift_id
-    where not sp.is_goalie
+    where not sp.is_goalie and {{ tested_games('sp.game_id') }}
 ),
 
 five_on_five as (
@@ -30,6 +31,7 @@ side_totals as (
 player_totals as (
     select game_id, venue, sum(toi_seconds) as seconds
     from {{ ref('fact_player_game_stats') }}
+    where {{ tested_games() }}
     group by game_id, venue
 )
 
