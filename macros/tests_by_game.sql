@@ -20,17 +20,18 @@
     table incremental by game is narrowed to the games being built as well. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
-    {%- set by_game = false -%}
+    {#- A namespace: a plain `set` inside the loop would not outlive it (Jinja scoping). -#}
+    {%- set found = namespace(by_game=false) -%}
     {%- if execute and (env_var('BENCHSIGHT_GAME_IDS', '') | trim) -%}
         {%- for node in graph.nodes.values()
             if node.resource_type == 'model'
             and node.config.materialized == 'incremental'
             and node.schema == relation.schema
             and (node.alias or node.name) == relation.identifier -%}
-            {%- set by_game = true -%}
+            {%- set found.by_game = true -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- set filters = ([where] if where else []) + ([tested_games()] if by_game else []) -%}
+    {%- set filters = ([where] if where else []) + ([tested_games()] if found.by_game else []) -%}
     {%- if filters -%}
         {%- set filtered -%}
             (select * from {{ relation }} where ({{ filters | join(') and (') }})) dbt_subquery

@@ -286,6 +286,46 @@ def test_partial_game_uses_its_own_period_length(warehouse: str) -> None:
     assert grade == "D" and "partial: 1 of 3 periods tracked" in reasons
 
 
+def test_a_game_build_tests_the_games_it_builds(warehouse: str) -> None:
+    """A build of some games runs the data tests on those games' rows (macros/tests_by_game.sql):
+    a duplicate planted in game 18981 fails the key test and the TOI invariant when 18981 is
+    tested or when no game is named, and is not read when only 18969 is."""
+    duplicate = (
+        "insert into intermediate.int_event_shift_matches"
+        " select * from intermediate.int_event_shift_matches where game_id = 18981 limit 1"
+    )
+    inflate = (
+        "update fact_player_game_stats set toi_seconds = toi_seconds + 100000"
+        " where game_id = 18981 and player_id = (select min(player_id) from fact_player_game_stats"
+        " where game_id = 18981 and toi_seconds is not null)"
+    )
+    undo = [
+        "delete from intermediate.int_event_shift_matches as m using ("
+        " select ctid, row_number() over (partition by event_id order by ctid) as n"
+        " from intermediate.int_event_shift_matches where game_id = 18981) as d"
+        " where m.ctid = d.ctid and d.n > 1",
+        inflate.replace("+ 100000", "- 100000"),
+    ]
+    tests = ["unique_int_event_shift_matches_event_id", "assert_skater_toi_matches_strength"]
+    outcomes = {}
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute(duplicate)
+        conn.execute(inflate)
+        try:
+            for games in ("18969", "18981", ""):
+                done = run_dbt(warehouse, "test", "--select", *tests, games=games)
+                target = Path(done.args[done.args.index("--target-path") + 1])
+                results = json.loads((target / "run_results.json").read_text())["results"]
+                outcomes[games] = sorted(
+                    r["status"] for r in results if r["unique_id"].startswith("test.")
+                )
+        finally:
+            for statement in undo:
+                conn.execute(statement)
+    assert outcomes == {"18969": ["pass", "pass"], "18981": ["fail", "fail"], "": ["fail", "fail"]}
+    assert run_dbt(warehouse, "test", "--select", *tests).returncode == 0
+
+
 # ------------------------------------------------------------------------------------- incremental
 INCREMENTAL_TABLES = [
     "intermediate.int_game_periods_timed",
