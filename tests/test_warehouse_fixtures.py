@@ -372,6 +372,9 @@ INCREMENTAL_TABLES = [
     "fact_goalie_game_stats",
     "fact_team_game_stats",
     "qa_game_quality",
+    "qa_strength_anomalies",
+    "qa_unknown_jerseys",
+    "qa_suspicious_stats",
 ]
 
 

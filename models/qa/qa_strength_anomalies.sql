@@ -1,6 +1,8 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: event whose derived skater counts are outside 3..6 for a side (strength_state_valid =
 -- false). Such events keep their rows in every fact; this table says where to look.
-with events as (select * from {{ ref('fact_events') }})
+with events as (select * from {{ ref('fact_events') }} where {{ games_to_build() }})
 
 select
     event_id,
@@ -15,6 +17,7 @@ select
     case
         when home_skaters > 6 or away_skaters > 6 then 'too_many_skaters'
         else 'too_few_skaters'
-    end as anomaly
+    end as anomaly,
+    load_id
 from events
 where shift_id is not null and not strength_state_valid

@@ -1,3 +1,5 @@
+{{ incremental_by_game_config() }}
+
 -- Grain: one finding (check, game, subject): a published number outside its seed threshold
 -- (metric_thresholds), with the value and the threshold it broke. Zero rows is the good case.
 with thresholds as (
@@ -10,18 +12,21 @@ with thresholds as (
 game_length as (
     select game_id, sum(length_s) as game_seconds
     from {{ ref('int_game_periods_timed') }}
+    where {{ games_to_build() }}
     group by game_id
 ),
 
-players as (select * from {{ ref('fact_player_game_stats') }}),
+players as (select * from {{ ref('fact_player_game_stats') }} where {{ games_to_build() }}),
 
-goalies as (select * from {{ ref('fact_goalie_game_stats') }}),
+goalies as (select * from {{ ref('fact_goalie_game_stats') }} where {{ games_to_build() }}),
 
-teams as (select * from {{ ref('fact_team_game_stats') }}),
+teams as (select * from {{ ref('fact_team_game_stats') }} where {{ games_to_build() }}),
 
-shift_players as (select * from {{ ref('fact_shift_players') }} where player_id is not null and is_usable),
+shift_players as (
+    select * from {{ ref('fact_shift_players') }} where player_id is not null and is_usable and {{ games_to_build() }}
+),
 
-shifts as (select * from {{ ref('fact_shifts') }} where is_usable),
+shifts as (select * from {{ ref('fact_shifts') }} where is_usable and {{ games_to_build() }}),
 
 findings as (
     select 'toi_over_game_length' as check_name, p.game_id, p.player_id as subject, p.toi_seconds as value,
@@ -66,15 +71,21 @@ findings as (
     where s.duration_s > t.max_shift_row_seconds
 ),
 
+-- The game's load: an incremental build (macro games_to_build) rebuilds the games whose load it
+-- has not seen.
+games as (select game_id, load_id from {{ ref('stg_tracker__games') }} where {{ games_to_build() }}),
+
 final as (
     select
-        check_name || ':' || game_id::text || ':' || coalesce(subject, '') as finding_id,
-        check_name,
-        game_id,
-        subject,
-        value::numeric as value,
-        threshold::numeric as threshold
-    from findings
+        f.check_name || ':' || f.game_id::text || ':' || coalesce(f.subject, '') as finding_id,
+        f.check_name,
+        f.game_id,
+        f.subject,
+        f.value::numeric as value,
+        f.threshold::numeric as threshold,
+        g.load_id
+    from findings as f
+    inner join games as g on g.game_id = f.game_id
 )
 
 select * from final
