@@ -64,9 +64,13 @@ shifts as (
     -- As many skaters each side, spelled by strength state: the planner estimates an IN list from
     -- the column's statistics (home_skaters = away_skaters it guessed at 0.5 % of the rows, and
     -- chose nested loops that took minutes on 600 games).
+    -- No active version, no rows, decided before any shift is read (a one-time filter): the final
+    -- cross join with `model` only emptied the result after every unit was built (21.7 s of each
+    -- one-game build's refresh on an untrained 2,000-game league).
     where
         is_usable and duration_s > 0 and home_goalie_on and away_goalie_on
         and strength_state_home in ('1v1', '2v2', '3v3', '4v4', '5v5', '6v6')
+        and exists (select 1 from model)
 ),
 
 on_ice as (
