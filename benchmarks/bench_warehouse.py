@@ -391,7 +391,7 @@ def scale_out(by_size: dict[int, dict]) -> list[str]:
         "replica takes their load off the builds. Changes: none in the warehouse; the API's read "
         "endpoints would take a second, read-only URL.",
         "- **Citus, distributing the tracking facts by `game_id`.** Every incremental model is "
-        "already keyed and filtered by game (delete+insert on game_id, `game_id in (...)` pushed to "
+        "already keyed and filtered by game (its rows replaced per game_id, `game_id in (...)` pushed to "
         "each read), which is Citus's distribution column. Changes: create the event, shift and "
         "on-ice facts as distributed tables (a post-hook `create_distributed_table`), league "
         "tables as reference tables, and check that the season tables' joins co-locate.",
