@@ -309,7 +309,9 @@ def write_report(path: Path, fixtures: dict | None, leagues: list[dict]) -> None
         "",
         "ML views: `benchsight build --games` refreshes the prediction views after dbt (their SQL "
         "reads the whole league); the benchmark's leagues are not trained, so this is the refresh "
-        "of untrained views.",
+        "of untrained views. On a trained league the refresh also recomputes the line chemistry "
+        "of the whole league after every game build, which this table does not show "
+        "(`benchmarks/bench_ml.py` measures training and refresh).",
         "",
         "| path | measured (s) | runs | start-up (s) | nodes (s) | ML views (s) |",
         "|---|---|---|---|---|---|",
