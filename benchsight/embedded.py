@@ -75,8 +75,7 @@ def server_tuning(memory_bytes: int | None = None) -> str:
             memory_bytes = 4 << 30
     work_mem_mb = max(4, min(64, memory_bytes // 256 // (1 << 20)))
     return (
-        "-c wal_level=minimal -c max_wal_senders=0 -c max_wal_size=4GB "
-        f"-c work_mem={work_mem_mb}MB"
+        f"-c wal_level=minimal -c max_wal_senders=0 -c max_wal_size=4GB -c work_mem={work_mem_mb}MB"
     )
 
 
