@@ -36,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=[],
         metavar="GAME_ID",
-        help="rebuild only these games: the incremental models and everything downstream "
+        help="rebuild only these games (ids the schedule or a loaded tracker file has; others "
+        "are refused): the incremental models and everything downstream "
         "(BENCHSIGHT_GAME_IDS), then refresh the ML views concurrently",
     )
     build.add_argument(
@@ -65,6 +66,16 @@ def _build(args: argparse.Namespace) -> int:
         except SelectionError as exc:
             print(f"benchsight build: {exc}", file=sys.stderr)
             return 2
+        unknown = _unknown_games(database_url(), args.games)
+        if unknown:
+            # As the API answers 400 unknown_games: a game id that names nothing is refused,
+            # not built as an empty selection that reports success.
+            print(
+                f"benchsight build: --games: unknown game ids: {', '.join(map(str, unknown))}"
+                " (neither the schedule nor a loaded tracker file has them)",
+                file=sys.stderr,
+            )
+            return 2
         select = [f"{GAME_SELECTOR},{s}" for s in select] if select else list(games.select)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     target = settings.state_dir / "builds" / stamp
@@ -90,6 +101,20 @@ def _build(args: argparse.Namespace) -> int:
     if args.games:
         return _refresh_ml_views(database_url())
     return 0
+
+
+def _unknown_games(url: str, game_ids: list[int]) -> list[int]:
+    """The ids of `game_ids` that neither the schedule nor the tracking knows."""
+    import psycopg
+
+    from loaders.tables import RAW_GAME_SOURCES, known_games_sql
+
+    wanted = sorted(set(game_ids))
+    with psycopg.connect(url) as conn:
+        query = known_games_sql(*conn.execute(RAW_GAME_SOURCES).fetchone())
+        texts = [str(g) for g in wanted]
+        known = {r[0] for r in conn.execute(query, [texts, texts])} if query else set()
+    return [g for g in wanted if g not in known]
 
 
 def _refresh_ml_views(url: str) -> int:

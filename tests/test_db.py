@@ -296,3 +296,26 @@ def test_number_settings_name_the_variable_they_refuse() -> None:
     assert env_number(env, "GRACE", 10.0, float) == 2.5
     with pytest.raises(SystemExit, match=r"BENCHSIGHT_API_PORT='80.5' is not a whole number"):
         env_number(env, "BENCHSIGHT_API_PORT", 8000, int)
+
+
+def test_build_refuses_game_ids_the_league_does_not_know(db_url: str) -> None:
+    """`benchsight build --games` checks the ids as the API does (400 unknown_games): one the
+    schedule and the tracking do not have is refused before dbt starts, not built as nothing."""
+    with psycopg.connect(db_url) as conn:
+        (load_id,) = conn.execute(
+            "insert into raw.loads (kind, source, file_name, outcome)"
+            " values ('workbook', 'file', 'BLB_TABLES.xlsx', 'loaded') returning load_id"
+        ).fetchone()
+        conn.execute(
+            "insert into raw.blb_dim_schedule (load_id, source, game_id) values (%s, 'file', '18969')",
+            [load_id],
+        )
+    try:
+        done = _run_cli("build", "--games", "999999", "18969", env={"DATABASE_URL": db_url})
+    finally:
+        with psycopg.connect(db_url) as conn:
+            conn.execute("delete from raw.blb_dim_schedule where load_id = %s", [load_id])
+            conn.execute("delete from raw.loads where load_id = %s", [load_id])
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "--games: unknown game ids: 999999 (" in done.stderr  # 18969 is scheduled: known
+    assert "artifacts:" not in done.stdout  # dbt never started

@@ -31,6 +31,7 @@ from api.runs.structs import Job, Run, TriggerOptions, TriggerRequest, job_from_
 from api.settings import ApiSettings
 from dbt_project.manifest import ManifestError, load_index
 from dbt_project.selection import Selection, SelectionError, game_selection, table_selection
+from loaders.tables import RAW_GAME_SOURCES, known_games_sql
 
 log = logging.getLogger("benchsight.runs")
 BUILD_TASK = "build_run"
@@ -180,25 +181,12 @@ class RunsService:
     async def _known_games(self, wanted: list[int] | None) -> set[int]:
         """The games of `wanted` that the schedule or the tracking knows (None: every game)."""
         async with self.pool.connection() as conn:
-            tables = await (
-                await conn.execute(
-                    "select to_regclass('raw.blb_dim_schedule') is not null, to_regclass('raw.tracker_games') is not null"
-                )
-            ).fetchone()
-            parts = []
-            if tables[0]:
-                parts.append("select game_id::text from raw.blb_dim_schedule")
-            if tables[1]:
-                parts.append("select game_id::text from raw.tracker_games")
-            if not parts:
+            present = await (await conn.execute(RAW_GAME_SOURCES)).fetchone()
+            query = known_games_sql(*present)
+            if query is None:
                 return set()
-            rows = await (
-                await conn.execute(
-                    f"select distinct game_id::int from ({' union '.join(parts)}) g"
-                    " where game_id ~ '^[0-9]{1,9}$' and (%s::text[] is null or game_id = any(%s::text[]))",
-                    [None if wanted is None else [str(g) for g in wanted]] * 2,
-                )
-            ).fetchall()
+            texts = None if wanted is None else [str(g) for g in wanted]
+            rows = await (await conn.execute(query, [texts, texts])).fetchall()
         return {r[0] for r in rows}
 
     # ------------------------------------------------------------------ reading
