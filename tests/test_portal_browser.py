@@ -256,8 +256,12 @@ def test_schedule_cron_and_enabled_edited_from_the_page(setup, api):
     cron = "17 4 * * *"
     row.get_by_label(f"Cron of {first['name']}").fill(cron)
     row.get_by_label(f"{first['name']} enabled").set_checked(not first["enabled"])
+    # A saved schedule re-renders the table (loadSchedules): mark the row, and edit again only
+    # once the marked one is gone, or the re-render may reset the next edit before its Save.
+    row.evaluate("tr => { tr.dataset.stale = '1'; }")
     row.get_by_role("button", name="Save").click()
     check(page.locator("#schedule-error")).to_have_text("")
+    check(page.locator("#schedules tr[data-stale]")).to_have_count(0)
 
     def saved():
         found = {s["name"]: s for s in api.get("/api/etl/schedules").json()["schedules"]}
