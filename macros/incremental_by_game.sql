@@ -33,7 +33,7 @@
     {%- if is_incremental() -%}
         {%- set requested = env_var('BENCHSIGHT_GAME_IDS', '') | trim -%}
         {%- if requested -%}
-            {{ game_id_column }} in ({% for id in requested.split(',') %}{{ id | int }}{{ ", " if not loop.last }}{% endfor %})
+            {{ game_ids_in(game_id_column, requested) }}
         {%- elif execute and 'load_id' not in (adapter.get_columns_in_relation(this) | map(attribute='name') | list) -%}
             {#- A table built before the model was incremental (or before it kept load_id) cannot
                 say which loads it saw: every game is rebuilt. -#}
@@ -60,4 +60,10 @@
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+{% macro game_ids_in(game_id_column, requested) -%}
+    {#- `<column> in (1, 2)` from BENCHSIGHT_GAME_IDS's comma list, every id cast to an integer:
+        the one rendering of the games a build was given (games_to_build, tested_games). -#}
+    {{ game_id_column }} in ({% for id in requested.split(',') %}{{ id | int }}{{ ", " if not loop.last }}{% endfor %})
 {%- endmacro %}

@@ -10,7 +10,7 @@
         (every one-game build has one) then makes dbt re-parse every node that read it. -#}
     {%- set requested = (env_var('BENCHSIGHT_GAME_IDS', '') if execute else '') | trim -%}
     {%- if requested -%}
-        {{ game_id_column }} in ({% for id in requested.split(',') %}{{ id | int }}{{ ", " if not loop.last }}{% endfor %})
+        {{ game_ids_in(game_id_column, requested) }}
     {%- else -%}
         true
     {%- endif -%}
