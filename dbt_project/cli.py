@@ -107,13 +107,12 @@ def _unknown_games(url: str, game_ids: list[int]) -> list[int]:
     """The ids of `game_ids` that neither the schedule nor the tracking knows."""
     import psycopg
 
-    from loaders.tables import RAW_GAME_SOURCES, known_games_sql
+    from loaders.tables import RAW_GAME_SOURCES, known_games_query
 
     wanted = sorted(set(game_ids))
     with psycopg.connect(url) as conn:
-        query = known_games_sql(*conn.execute(RAW_GAME_SOURCES).fetchone())
-        texts = [str(g) for g in wanted]
-        known = {r[0] for r in conn.execute(query, [texts, texts])} if query else set()
+        query = known_games_query(conn.execute(RAW_GAME_SOURCES).fetchone(), wanted)
+        known = {r[0] for r in conn.execute(*query)} if query else set()
     return [g for g in wanted if g not in known]
 
 

@@ -496,17 +496,20 @@ def workbook_columns(spec: SheetSpec) -> tuple[str, ...]:
 
 
 # Which game ids the league knows: the workbook's schedule or a tracked game. Both tables may be
-# missing on a fresh database, so the query is assembled from the ones that exist (`RAW_GAME_SOURCES`
-# first). Parameters: the wanted ids as text, twice (null: every game). The API and
-# `benchsight build --games` both check game ids with it.
+# missing on a fresh database, so the query is assembled from the ones that exist (ask
+# `RAW_GAME_SOURCES` first). The API and `benchsight build --games` both check game ids with it.
 RAW_GAME_SOURCES = (
     "select to_regclass('raw.blb_dim_schedule') is not null,"
     " to_regclass('raw.tracker_games') is not null"
 )
 
 
-def known_games_sql(has_schedule: bool, has_tracking: bool) -> str | None:
-    """The query of the known game ids among the wanted ones, or None when neither table exists."""
+def known_games_query(
+    sources: tuple[bool, bool], wanted: list[int] | None
+) -> tuple[str, list[list[str] | None]] | None:
+    """(query, parameters) of the known game ids among `wanted` (None: every game), given
+    `RAW_GAME_SOURCES`' answer; None when neither table exists."""
+    has_schedule, has_tracking = sources
     parts = []
     if has_schedule:
         parts.append("select game_id::text from raw.blb_dim_schedule")
@@ -514,7 +517,9 @@ def known_games_sql(has_schedule: bool, has_tracking: bool) -> str | None:
         parts.append("select game_id::text from raw.tracker_games")
     if not parts:
         return None
+    texts = None if wanted is None else [str(g) for g in wanted]
     return (
         f"select distinct game_id::int from ({' union '.join(parts)}) g"
-        " where game_id ~ '^[0-9]{1,9}$' and (%s::text[] is null or game_id = any(%s::text[]))"
+        " where game_id ~ '^[0-9]{1,9}$' and (%s::text[] is null or game_id = any(%s::text[]))",
+        [texts, texts],
     )

@@ -31,7 +31,7 @@ from api.runs.structs import Job, Run, TriggerOptions, TriggerRequest, job_from_
 from api.settings import ApiSettings
 from dbt_project.manifest import ManifestError, load_index
 from dbt_project.selection import Selection, SelectionError, game_selection, table_selection
-from loaders.tables import RAW_GAME_SOURCES, known_games_sql
+from loaders.tables import RAW_GAME_SOURCES, known_games_query
 
 log = logging.getLogger("benchsight.runs")
 BUILD_TASK = "build_run"
@@ -181,12 +181,11 @@ class RunsService:
     async def _known_games(self, wanted: list[int] | None) -> set[int]:
         """The games of `wanted` that the schedule or the tracking knows (None: every game)."""
         async with self.pool.connection() as conn:
-            present = await (await conn.execute(RAW_GAME_SOURCES)).fetchone()
-            query = known_games_sql(*present)
+            sources = await (await conn.execute(RAW_GAME_SOURCES)).fetchone()
+            query = known_games_query(sources, wanted)
             if query is None:
                 return set()
-            texts = None if wanted is None else [str(g) for g in wanted]
-            rows = await (await conn.execute(query, [texts, texts])).fetchall()
+            rows = await (await conn.execute(*query)).fetchall()
         return {r[0] for r in rows}
 
     # ------------------------------------------------------------------ reading
